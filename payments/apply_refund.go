@@ -1,0 +1,124 @@
+package payments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"telegram-bot-webhook/store"
+)
+
+// applyRefund applies a REFUND event. Refunds add up; the order becomes
+// refunded once their total reaches the paid amount. A refund that arrives
+// before the order is paid is kept as deferred and applied by markPaid.
+func (s *Service) applyRefund(ctx context.Context, tx *store.Store, order *store.Order, ev event) (applied, error) {
+	if mismatch := checkMatch(order, ev, -1); mismatch != "" {
+		return s.reject(ctx, tx, order, mismatch)
+	}
+
+	switch ev.Status {
+	case StatusSuccess:
+		if !order.Status.IsPaid() {
+			return applied{outcome: store.OutcomeDeferred, detail: "refund kept until the order is paid"}, nil
+		}
+		return s.addRefund(ctx, tx, order, ev)
+	case StatusFailed:
+		if err := s.updateRefundRecord(ctx, tx, ev, store.RefundFailed); err != nil {
+			return applied{}, err
+		}
+		text := fmt.Sprintf("Refund %s of order %s failed: %s", ev.RefundID, order.MerchantTransactionID, ev.Reason)
+		if err := s.alertAdmins(ctx, tx, order.MerchantTransactionID, text); err != nil {
+			return applied{}, err
+		}
+		return applied{outcome: store.OutcomeApplied, detail: "refund failed", queued: len(s.opts.AdminChatIDs) > 0}, nil
+	default:
+		return applied{outcome: store.OutcomeIgnored, detail: "refund status " + ev.Status + " needs no action"}, nil
+	}
+}
+
+func (s *Service) addRefund(ctx context.Context, tx *store.Store, order *store.Order, ev event) (applied, error) {
+	amount, err := ParseAmount(ev.Amount, order.Currency)
+	if err != nil {
+		return s.reject(ctx, tx, order, fmt.Sprintf("refund amount %q is not valid: %v", ev.Amount, err))
+	}
+	total := order.RefundedMinor + amount
+	if total > order.AmountMinor {
+		return s.reject(ctx, tx, order, fmt.Sprintf("refunds would total %s, more than the paid %s",
+			FormatMoney(total, order.Currency), FormatMoney(order.AmountMinor, order.Currency)))
+	}
+
+	to := store.StatusPartiallyRefunded
+	change := store.OrderChange{RefundedMinor: &total}
+	if total == order.AmountMinor {
+		to = store.StatusRefunded
+		at := s.now()
+		change.RefundedAt = &at
+	}
+	if err := tx.TransitionOrder(ctx, order, to, change); err != nil {
+		return applied{}, err
+	}
+	if err := s.updateRefundRecord(ctx, tx, ev, store.RefundSucceeded); err != nil {
+		return applied{}, err
+	}
+	payload := store.MessagePayload{AmountMinor: amount, Currency: order.Currency}
+	if _, err := tx.EnqueueMessage(ctx, order.ChatID, order.MerchantTransactionID, store.MessageRefunded, payload); err != nil {
+		return applied{}, err
+	}
+	detail := fmt.Sprintf("refunded %s, %s in all", FormatMoney(amount, order.Currency), FormatMoney(total, order.Currency))
+	return applied{outcome: store.OutcomeApplied, detail: detail, queued: true}, nil
+}
+
+// updateRefundRecord marks our refund request, if the event names one, with
+// the result PingPong reported.
+func (s *Service) updateRefundRecord(ctx context.Context, tx *store.Store, ev event, status string) error {
+	if ev.MerchantRefundID == "" {
+		return nil
+	}
+	refund, err := tx.GetRefund(ctx, ev.MerchantRefundID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	refund.Status = status
+	refund.RefundID = ev.RefundID
+	if status == store.RefundFailed {
+		refund.LastError = ev.Reason
+	}
+	return tx.UpdateRefund(ctx, refund)
+}
+
+// applyDeferredRefunds applies the refunds that arrived before the order
+// was paid and returns how many it applied.
+func (s *Service) applyDeferredRefunds(ctx context.Context, tx *store.Store, order *store.Order) (int, error) {
+	stored, err := tx.ListOrderNotifications(ctx, order.MerchantTransactionID)
+	if err != nil {
+		return 0, err
+	}
+	count := 0
+	for _, n := range stored {
+		if n.Outcome != store.OutcomeDeferred {
+			continue
+		}
+		ev := event{
+			NotifyType:            n.NotifyType,
+			Status:                n.Status,
+			MerchantTransactionID: n.MerchantTransactionID,
+			TransactionID:         n.TransactionID,
+			Amount:                n.Amount,
+			Currency:              n.Currency,
+			MerchantRefundID:      n.MerchantRefundID,
+			RefundID:              n.RefundID,
+		}
+		done, err := s.applyRefund(ctx, tx, order, ev)
+		if err != nil {
+			return count, err
+		}
+		if err := tx.UpdateNotificationOutcome(ctx, n.ID, done.outcome, "deferred; "+done.detail); err != nil {
+			return count, err
+		}
+		count++
+	}
+	return count, nil
+}

@@ -1,0 +1,239 @@
+package payments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"telegram-bot-webhook/store"
+)
+
+// ReconcilerOptions configures a Reconciler.
+type ReconcilerOptions struct {
+	// PendingAge is how old an unpaid order must be before PingPong is asked
+	// about it.
+	PendingAge time.Duration
+	// Interval is the time between passes.
+	Interval time.Duration
+	// BatchSize bounds the orders asked about in one pass.
+	BatchSize int
+	// MaxBackoff bounds the wait before an order whose inquiry failed is
+	// asked about again.
+	MaxBackoff time.Duration
+	// ExpiryGrace is how long after its link expired an order is expired
+	// even though PingPong could not be asked.
+	ExpiryGrace time.Duration
+	// OnFailure is called once per failed inquiry, for metrics.
+	OnFailure func()
+}
+
+// Reconciler finds orders that got no final notification and asks PingPong
+// about them, applying the answer through the same path as a notification,
+// and expires orders whose checkout link ran out.
+type Reconciler struct {
+	svc  *Service
+	opts ReconcilerOptions
+	log  *slog.Logger
+
+	mu      sync.Mutex
+	retries map[string]retryState
+}
+
+type retryState struct {
+	failures int
+	next     time.Time
+}
+
+// unpaidStatuses are the states the reconciler looks at.
+var unpaidStatuses = []store.OrderStatus{store.StatusCreating, store.StatusPending, store.StatusFailed}
+
+// NewReconciler returns a Reconciler for the service.
+func (s *Service) NewReconciler(opts ReconcilerOptions) *Reconciler {
+	if opts.PendingAge <= 0 {
+		opts.PendingAge = 10 * time.Minute
+	}
+	if opts.Interval <= 0 {
+		opts.Interval = time.Minute
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 100
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = time.Hour
+	}
+	if opts.ExpiryGrace <= 0 {
+		opts.ExpiryGrace = 24 * time.Hour
+	}
+	if opts.OnFailure == nil {
+		opts.OnFailure = func() {}
+	}
+	return &Reconciler{svc: s, opts: opts, log: s.log, retries: make(map[string]retryState)}
+}
+
+// Run runs a pass every Interval until ctx is cancelled. It returns nil
+// then; a failed pass is logged and never stops the loop.
+func (r *Reconciler) Run(ctx context.Context) error {
+	ticker := time.NewTicker(r.opts.Interval)
+	defer ticker.Stop()
+	r.log.Info("Reconciler started", "pending_age", r.opts.PendingAge, "interval", r.opts.Interval)
+	for {
+		r.RunOnce(ctx)
+		select {
+		case <-ctx.Done():
+			r.log.Info("Reconciler stopped")
+			return nil
+		case <-ticker.C:
+		}
+	}
+}
+
+// RunOnce asks PingPong about each unpaid order older than PendingAge whose
+// retry wait is over, and returns how many inquiries failed.
+func (r *Reconciler) RunOnce(ctx context.Context) int {
+	now := r.svc.now()
+	orders, err := r.svc.opts.Store.ListOrdersByStatus(ctx, unpaidStatuses, now.Add(-r.opts.PendingAge), r.opts.BatchSize)
+	if err != nil {
+		if ctx.Err() == nil {
+			r.log.Error("Failed to list unpaid orders", "error", err)
+		}
+		return 0
+	}
+
+	failures := 0
+	for i := range orders {
+		if ctx.Err() != nil {
+			break
+		}
+		order := &orders[i]
+		if !r.due(order.MerchantTransactionID, now) {
+			continue
+		}
+		if err := r.reconcile(ctx, order, now); err != nil {
+			failures++
+			r.opts.OnFailure()
+			wait := r.backoff(order.MerchantTransactionID, now)
+			r.log.Warn("Order inquiry failed",
+				"order_id", order.MerchantTransactionID, "retry_in", wait, "error", err)
+			continue
+		}
+		r.clear(order.MerchantTransactionID)
+	}
+	return failures
+}
+
+// reconcile asks PingPong about one order and applies the answer.
+func (r *Reconciler) reconcile(ctx context.Context, order *store.Order, now time.Time) error {
+	answer, err := r.svc.opts.Gateway.Query(ctx, order.MerchantTransactionID)
+	if err != nil {
+		var apiErr *APIError
+		switch {
+		case order.Status == store.StatusCreating && errors.As(err, &apiErr):
+			// prePay's answer was lost and PingPong does not know the order,
+			// so no buyer ever saw a link for it.
+			r.svc.failCheckout(ctx, order, err)
+			return nil
+		case now.After(order.ExpiresAt.Add(r.opts.ExpiryGrace)):
+			return r.expire(ctx, order, now)
+		}
+		return err
+	}
+
+	switch answer.Status {
+	case StatusSuccess, StatusFailed:
+		result, err := r.svc.applyEvent(ctx, inquiryEvent(order, answer))
+		if err != nil {
+			return err
+		}
+		r.log.Info("Order reconciled",
+			"order_id", order.MerchantTransactionID,
+			"transaction_id", answer.TransactionID,
+			"status", answer.Status,
+			"outcome", result.Outcome,
+			"detail", result.Detail)
+		return nil
+	}
+	if now.After(order.ExpiresAt) {
+		return r.expire(ctx, order, now)
+	}
+	return nil
+}
+
+func inquiryEvent(order *store.Order, answer *QueryResult) event {
+	transactionID := answer.TransactionID
+	if transactionID == "" {
+		transactionID = order.TransactionID
+	}
+	return event{
+		Key:                   paymentEventKey(transactionID, NotifyRecharge, answer.Status),
+		Source:                SourceInquiry,
+		NotifyType:            NotifyRecharge,
+		Status:                answer.Status,
+		MerchantTransactionID: order.MerchantTransactionID,
+		TransactionID:         transactionID,
+		Amount:                answer.Amount,
+		Currency:              answer.Currency,
+		Reason:                answer.ResultDescription,
+	}
+}
+
+// expire moves an unpaid order whose link ran out to expired and tells the
+// buyer.
+func (r *Reconciler) expire(ctx context.Context, order *store.Order, now time.Time) error {
+	expired := false
+	err := r.svc.opts.Store.Transaction(ctx, func(tx *store.Store) error {
+		current, err := tx.GetOrder(ctx, order.MerchantTransactionID)
+		if err != nil {
+			return err
+		}
+		if !current.Status.IsPayable() || now.Before(current.ExpiresAt) {
+			return nil
+		}
+		if err := tx.TransitionOrder(ctx, current, store.StatusExpired, store.OrderChange{}); err != nil {
+			return err
+		}
+		_, err = tx.EnqueueMessage(ctx, current.ChatID, current.MerchantTransactionID, store.MessageExpired, store.MessagePayload{})
+		expired = err == nil
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("payments: expire order %s: %w", order.MerchantTransactionID, err)
+	}
+	if expired {
+		r.svc.opts.Wake()
+		r.log.Info("Order expired", "order_id", order.MerchantTransactionID, "expired_at", order.ExpiresAt)
+	}
+	return nil
+}
+
+func (r *Reconciler) due(orderID string, now time.Time) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	state, ok := r.retries[orderID]
+	return !ok || !now.Before(state.next)
+}
+
+// backoff records a failed inquiry and returns the wait before the next
+// one: Interval doubled per failure, capped at MaxBackoff.
+func (r *Reconciler) backoff(orderID string, now time.Time) time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	state := r.retries[orderID]
+	state.failures++
+	wait := r.opts.Interval
+	for i := 1; i < state.failures && wait < r.opts.MaxBackoff; i++ {
+		wait *= 2
+	}
+	wait = min(wait, r.opts.MaxBackoff)
+	state.next = now.Add(wait)
+	r.retries[orderID] = state
+	return wait
+}
+
+func (r *Reconciler) clear(orderID string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.retries, orderID)
+}
