@@ -1,0 +1,331 @@
+// Package webhooks runs the HTTP server that receives PingPong payment
+// notifications and, in webhook mode, Telegram updates.
+package webhooks
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"telegram-bot-webhook/payments"
+)
+
+// Routes served by the server.
+const (
+	HealthPath   = "/health"
+	PingPongPath = "/webhook/pingpong"
+	TelegramPath = "/webhook/telegram"
+)
+
+// Defaults applied when the matching Options field is zero.
+const (
+	DefaultBodyLimit       int64 = 1 << 20
+	DefaultShutdownTimeout       = 10 * time.Second
+)
+
+// Timeouts of the underlying http.Server.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 15 * time.Second
+	writeTimeout      = 30 * time.Second
+	idleTimeout       = 120 * time.Second
+)
+
+// NotificationProcessor verifies and applies PingPong notifications. It is
+// implemented by payments.Service.
+type NotificationProcessor interface {
+	// ProcessNotification verifies and applies one notification body. A
+	// non-nil error is a transient failure with nothing committed, so the
+	// server responds 500 and PingPong retries. Otherwise Result.Outcome
+	// decides the response.
+	ProcessNotification(ctx context.Context, body []byte, remoteAddr string) (payments.Result, error)
+}
+
+var _ NotificationProcessor = (*payments.Service)(nil)
+
+// TelegramUpdates accepts updates received on the Telegram webhook. It is
+// implemented by bot.Bot.
+type TelegramUpdates interface {
+	// HandleWebhookUpdate queues one update and returns false when the queue
+	// is full, so the server responds 503 and Telegram retries.
+	HandleWebhookUpdate(update tgbotapi.Update) bool
+}
+
+// Options configures a Server.
+type Options struct {
+	// Listen is the host or IP to bind, empty for all interfaces.
+	Listen string
+	// Port is the TCP port to bind, 0 for any free port.
+	Port int
+	// CertPath and KeyPath are PEM files. When both are set the server
+	// speaks HTTPS with TLS 1.2 or later only.
+	CertPath string
+	KeyPath  string
+	// Logger receives every log line of the server. Nil means slog.Default.
+	Logger *slog.Logger
+	// Notifications processes PingPong notifications. Required.
+	Notifications NotificationProcessor
+	// Telegram receives webhook updates. When nil, TelegramPath is not
+	// registered because the bot polls for updates.
+	Telegram TelegramUpdates
+	// TelegramSecret is the secret_token given to setWebhook. Required when
+	// Telegram is set.
+	TelegramSecret string
+	// BodyLimit is the maximum request body in bytes, DefaultBodyLimit when 0.
+	BodyLimit int64
+	// ShutdownTimeout bounds how long Run waits for in-flight requests after
+	// its context is cancelled, DefaultShutdownTimeout when 0.
+	ShutdownTimeout time.Duration
+	// Listener, when set, is used instead of binding Listen and Port.
+	Listener net.Listener
+}
+
+// Server is the HTTP server for payment notifications and Telegram updates.
+type Server struct {
+	logger          *slog.Logger
+	notifications   NotificationProcessor
+	telegram        TelegramUpdates
+	telegramSecret  string
+	bodyLimit       int64
+	shutdownTimeout time.Duration
+	address         string
+	certificates    *certificateHolder
+
+	echo       *echo.Echo
+	httpServer *http.Server
+
+	mu       sync.Mutex
+	listener net.Listener
+	started  bool
+}
+
+// New validates opts, loads the TLS key pair when one is configured and
+// builds the routes. Run binds the port, New does not.
+func New(opts Options) (*Server, error) {
+	if err := validateOptions(opts); err != nil {
+		return nil, err
+	}
+
+	s := &Server{
+		logger:          opts.Logger,
+		notifications:   opts.Notifications,
+		telegram:        opts.Telegram,
+		telegramSecret:  opts.TelegramSecret,
+		bodyLimit:       opts.BodyLimit,
+		shutdownTimeout: opts.ShutdownTimeout,
+		address:         net.JoinHostPort(opts.Listen, strconv.Itoa(opts.Port)),
+		listener:        opts.Listener,
+	}
+	if s.logger == nil {
+		s.logger = slog.Default()
+	}
+	if s.bodyLimit == 0 {
+		s.bodyLimit = DefaultBodyLimit
+	}
+	if s.shutdownTimeout == 0 {
+		s.shutdownTimeout = DefaultShutdownTimeout
+	}
+
+	if opts.CertPath != "" {
+		certificates, err := loadCertificate(opts.CertPath, opts.KeyPath)
+		if err != nil {
+			return nil, err
+		}
+
+		certificates.warnIfExpired(s.logger, time.Now())
+		s.certificates = certificates
+	}
+
+	s.echo = s.newEcho()
+	s.httpServer = s.newHTTPServer()
+
+	return s, nil
+}
+
+func validateOptions(opts Options) error {
+	var errs []error
+	if opts.Notifications == nil {
+		errs = append(errs, errors.New("webhooks: notification processor is missing"))
+	}
+	if opts.Telegram != nil && opts.TelegramSecret == "" {
+		errs = append(errs, errors.New(
+			"webhooks: telegram webhook secret is empty: set it so that forged updates are rejected"))
+	}
+	if (opts.CertPath == "") != (opts.KeyPath == "") {
+		errs = append(errs, fmt.Errorf(
+			"webhooks: TLS needs both a certificate and a key file (certificate %q, key %q)",
+			opts.CertPath, opts.KeyPath))
+	}
+	if opts.Listener == nil && (opts.Port < 0 || opts.Port > 65535) {
+		errs = append(errs, fmt.Errorf("webhooks: invalid port %d: use 0-65535", opts.Port))
+	}
+	if opts.BodyLimit < 0 {
+		errs = append(errs, fmt.Errorf(
+			"webhooks: invalid body limit %d: use a positive number of bytes", opts.BodyLimit))
+	}
+	if opts.ShutdownTimeout < 0 {
+		errs = append(errs, fmt.Errorf(
+			"webhooks: invalid shutdown timeout %s: use a positive duration", opts.ShutdownTimeout))
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Server) newEcho() *echo.Echo {
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = s.handleError
+
+	// The client IP is the host of RemoteAddr, so a client cannot choose it
+	// with X-Forwarded-For. Behind a reverse proxy, set
+	// echo.ExtractIPFromXFFHeader(echo.TrustIPRange(...)) here with the
+	// proxy's address range instead.
+	e.IPExtractor = echo.ExtractIPDirect()
+
+	e.Use(dropInvalidRequestID)
+	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{}))
+	e.Use(s.accessLog())
+	e.Use(s.recoverPanic)
+
+	e.GET(HealthPath, handleHealth)
+	e.POST(PingPongPath, s.handlePingPong)
+	if s.telegram != nil {
+		e.POST(TelegramPath, s.handleTelegram)
+	}
+	return e
+}
+
+func (s *Server) newHTTPServer() *http.Server {
+	server := &http.Server{
+		Handler:           s.echo,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          log.New(serverErrorWriter{logger: s.logger}, "", 0),
+	}
+	if s.certificates != nil {
+		server.TLSConfig = &tls.Config{
+			MinVersion:     tls.VersionTLS12,
+			GetCertificate: s.certificates.getCertificate,
+		}
+	}
+	return server
+}
+
+// healthBody is written byte for byte, without a trailing newline.
+var healthBody = []byte(`{"status":"ok","service":"telegram-bot-webhook"}`)
+
+func handleHealth(c echo.Context) error {
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, healthBody)
+}
+
+// Handler returns the Echo instance that serves every route, for use with
+// httptest.
+func (s *Server) Handler() http.Handler {
+	return s.echo
+}
+
+// Addr returns the bound address once Run is listening or a Listener was
+// given, and the configured Listen:Port otherwise.
+func (s *Server) Addr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	if s.listener != nil {
+		return s.listener.Addr().String()
+	}
+	return s.address
+}
+
+// Run listens and serves until ctx is cancelled, then shuts down gracefully:
+// it stops accepting connections and waits up to ShutdownTimeout for
+// in-flight requests. It returns nil after a clean shutdown and an error when
+// listening or serving fails or in-flight requests outlast the timeout. Run
+// may be called once.
+func (s *Server) Run(ctx context.Context) error {
+	listener, err := s.listen()
+	if err != nil {
+		return err
+	}
+
+	addr := listener.Addr().String()
+	useTLS := s.certificates != nil
+	s.logger.Info("HTTP server listening", "addr", addr, "tls", useTLS)
+
+	serveErr := make(chan error, 1)
+	go func() {
+		if useTLS {
+			// Empty file names: the certificate comes from TLSConfig.
+			serveErr <- s.httpServer.ServeTLS(listener, "", "")
+			return
+		}
+		serveErr <- s.httpServer.Serve(listener)
+	}()
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("webhooks: serve HTTP on %s: %w", addr, err)
+	case <-ctx.Done():
+	}
+
+	return s.shutdown(addr, serveErr)
+}
+
+func (s *Server) listen() (net.Listener, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	if s.started {
+		return nil, errors.New("webhooks: Run was already called: create a new Server with New")
+	}
+	s.started = true
+
+	if s.listener != nil {
+		return s.listener, nil
+	}
+
+	listener, err := net.Listen("tcp", s.address)
+	if err != nil {
+		return nil, fmt.Errorf("webhooks: listen on %s: %w", s.address, err)
+	}
+
+	s.listener = listener
+	return listener, nil
+}
+
+func (s *Server) shutdown(addr string, serveErr <-chan error) error {
+	s.logger.Info("Stopping HTTP server", "addr", addr, "timeout", s.shutdownTimeout)
+
+	ctx, cancel := context.WithTimeout(context.Background(), s.shutdownTimeout)
+	defer cancel()
+
+	if err := s.httpServer.Shutdown(ctx); err != nil {
+		s.logger.Warn("HTTP server shutdown timed out, closing open connections",
+			"addr", addr, "timeout", s.shutdownTimeout, "error", err)
+		closeErr := s.httpServer.Close()
+		<-serveErr
+		return errors.Join(
+			fmt.Errorf("webhooks: shut down HTTP server on %s: %w", addr, err),
+			closeErr)
+	}
+
+	if err := <-serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("webhooks: serve HTTP on %s: %w", addr, err)
+	}
+
+	s.logger.Info("HTTP server stopped", "addr", addr)
+	return nil
+}
