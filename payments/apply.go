@@ -14,6 +14,8 @@ type applied struct {
 	detail  string
 	// queued is true when the transaction added outbox messages.
 	queued bool
+	// orderEvents are the order's state changes, counted after commit.
+	orderEvents []string
 }
 
 // applyEvent applies one verified event in a single transaction: the order
@@ -37,6 +39,9 @@ func (s *Service) applyEvent(ctx context.Context, ev event) (Result, error) {
 	}
 	if done.queued {
 		s.opts.Wake()
+	}
+	for _, orderEvent := range done.orderEvents {
+		s.opts.Metrics.OrderEvent(orderEvent)
 	}
 	return ev.result(done.outcome, done.detail), nil
 }

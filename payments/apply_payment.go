@@ -56,15 +56,16 @@ func (s *Service) markPaid(ctx context.Context, tx *store.Store, order *store.Or
 		return applied{}, err
 	}
 
-	detail := "order paid"
+	done := applied{outcome: store.OutcomeApplied, detail: "order paid", queued: true, orderEvents: []string{"paid"}}
 	deferred, err := s.applyDeferredRefunds(ctx, tx, order)
 	if err != nil {
 		return applied{}, err
 	}
-	if deferred > 0 {
-		detail = fmt.Sprintf("order paid; %d deferred refund(s) applied", deferred)
+	if len(deferred) > 0 {
+		done.detail = fmt.Sprintf("order paid; %d deferred refund(s) applied", len(deferred))
+		done.orderEvents = append(done.orderEvents, deferred...)
 	}
-	return applied{outcome: store.OutcomeApplied, detail: detail, queued: true}, nil
+	return done, nil
 }
 
 func (s *Service) markFailed(ctx context.Context, tx *store.Store, order *store.Order, ev event) (applied, error) {
@@ -83,5 +84,5 @@ func (s *Service) markFailed(ctx context.Context, tx *store.Store, order *store.
 	if _, err := tx.EnqueueMessage(ctx, order.ChatID, order.MerchantTransactionID, store.MessageFailed, payload); err != nil {
 		return applied{}, err
 	}
-	return applied{outcome: store.OutcomeApplied, detail: "payment failed", queued: true}, nil
+	return applied{outcome: store.OutcomeApplied, detail: "payment failed", queued: true, orderEvents: []string{"failed"}}, nil
 }

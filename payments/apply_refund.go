@@ -65,7 +65,7 @@ func (s *Service) addRefund(ctx context.Context, tx *store.Store, order *store.O
 		return applied{}, err
 	}
 	detail := fmt.Sprintf("refunded %s, %s in all", FormatMoney(amount, order.Currency), FormatMoney(total, order.Currency))
-	return applied{outcome: store.OutcomeApplied, detail: detail, queued: true}, nil
+	return applied{outcome: store.OutcomeApplied, detail: detail, queued: true, orderEvents: []string{string(to)}}, nil
 }
 
 // updateRefundRecord marks our refund request, if the event names one, with
@@ -90,13 +90,13 @@ func (s *Service) updateRefundRecord(ctx context.Context, tx *store.Store, ev ev
 }
 
 // applyDeferredRefunds applies the refunds that arrived before the order
-// was paid and returns how many it applied.
-func (s *Service) applyDeferredRefunds(ctx context.Context, tx *store.Store, order *store.Order) (int, error) {
+// was paid and returns the order events they caused, one or none each.
+func (s *Service) applyDeferredRefunds(ctx context.Context, tx *store.Store, order *store.Order) ([]string, error) {
 	stored, err := tx.ListOrderNotifications(ctx, order.MerchantTransactionID)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	count := 0
+	var events []string
 	for _, n := range stored {
 		if n.Outcome != store.OutcomeDeferred {
 			continue
@@ -113,12 +113,12 @@ func (s *Service) applyDeferredRefunds(ctx context.Context, tx *store.Store, ord
 		}
 		done, err := s.applyRefund(ctx, tx, order, ev)
 		if err != nil {
-			return count, err
+			return nil, err
 		}
 		if err := tx.UpdateNotificationOutcome(ctx, n.ID, done.outcome, "deferred; "+done.detail); err != nil {
-			return count, err
+			return nil, err
 		}
-		count++
+		events = append(events, done.orderEvents...)
 	}
-	return count, nil
+	return events, nil
 }

@@ -39,6 +39,16 @@ type event struct {
 // committed and PingPong should retry; permanent problems are reported in
 // Result.Outcome.
 func (s *Service) ProcessNotification(ctx context.Context, body []byte, remoteAddr string) (Result, error) {
+	result, err := s.processNotification(ctx, body, remoteAddr)
+	outcome := result.Outcome
+	if err != nil {
+		outcome = "error"
+	}
+	s.opts.Metrics.NotificationReceived(result.NotifyType, outcome)
+	return result, err
+}
+
+func (s *Service) processNotification(ctx context.Context, body []byte, remoteAddr string) (Result, error) {
 	n, err := ParseNotification(body, s.opts.Salt)
 	if err != nil {
 		return s.recordInvalid(ctx, body, remoteAddr, err)

@@ -203,6 +203,7 @@ func (r *Reconciler) expire(ctx context.Context, order *store.Order, now time.Ti
 	}
 	if expired {
 		r.svc.opts.Wake()
+		r.svc.opts.Metrics.OrderEvent("expired")
 		r.log.Info("Order expired", "order_id", order.MerchantTransactionID, "expired_at", order.ExpiresAt)
 	}
 	return nil

@@ -72,7 +72,22 @@ type ServiceOptions struct {
 	Wake func()
 	// Now returns the current time; tests set it.
 	Now func() time.Time
+	// Metrics counts notifications and order events; nil counts nothing.
+	Metrics Metrics
 }
+
+// Metrics receives the service's counts. Events are "created", "paid",
+// "failed", "partially_refunded", "refunded", "expired" and
+// "checkout_failed".
+type Metrics interface {
+	NotificationReceived(notifyType, outcome string)
+	OrderEvent(event string)
+}
+
+type noMetrics struct{}
+
+func (noMetrics) NotificationReceived(string, string) {}
+func (noMetrics) OrderEvent(string)                   {}
 
 // NotificationPath is the route PingPong posts notifications to.
 const NotificationPath = "/webhook/pingpong"
@@ -99,6 +114,9 @@ func NewService(opts ServiceOptions) (*Service, error) {
 	}
 	if opts.Wake == nil {
 		opts.Wake = func() {}
+	}
+	if opts.Metrics == nil {
+		opts.Metrics = noMetrics{}
 	}
 	return &Service{opts: opts, log: opts.Logger}, nil
 }
@@ -129,6 +147,7 @@ func (s *Service) CreateOrder(ctx context.Context, user *store.User, product con
 	if err := s.opts.Store.CreateOrder(ctx, order); err != nil {
 		return nil, fmt.Errorf("payments: create order for user %d: %w", user.ID, err)
 	}
+	s.opts.Metrics.OrderEvent("created")
 
 	result, err := s.opts.Gateway.PrePay(ctx, PrePayRequest{
 		MerchantTransactionID: order.MerchantTransactionID,
@@ -200,6 +219,9 @@ func (s *Service) failCheckout(ctx context.Context, order *store.Order, cause er
 			FailureReason: &reason,
 		})
 	})
+	if err == nil {
+		s.opts.Metrics.OrderEvent("checkout_failed")
+	}
 	if err != nil {
 		// NOTE: the order stays "creating", which is not payable either; the
 		// reconciler moves it on once PingPong can be asked.

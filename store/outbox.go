@@ -151,3 +151,21 @@ func (s *Store) updateMessage(ctx context.Context, id uint, updates map[string]a
 	}
 	return nil
 }
+
+// OutboxBacklog returns the number of pending messages and when the oldest
+// of them was queued, zero when none is pending.
+func (s *Store) OutboxBacklog(ctx context.Context) (int64, time.Time, error) {
+	count, err := s.CountMessagesByStatus(ctx, OutboxPending)
+	if err != nil || count == 0 {
+		return count, time.Time{}, err
+	}
+	var oldest []OutboxMessage
+	err = s.with(ctx).Where("status = ?", OutboxPending).Order("id ASC").Limit(1).Find(&oldest).Error
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("store: read outbox backlog: %w", translate(err))
+	}
+	if len(oldest) == 0 {
+		return 0, time.Time{}, nil
+	}
+	return count, oldest[0].CreatedAt, nil
+}
