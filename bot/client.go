@@ -1,0 +1,127 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// redactedToken replaces the bot token wherever it would appear in text.
+const redactedToken = "<redacted>"
+
+// contextClient is the tgbotapi.HTTPClient of one call: it attaches ctx to
+// the request, which tgbotapi builds without one, and removes the token
+// from transport errors, whose text contains the full request URL.
+type contextClient struct {
+	ctx    context.Context
+	client *http.Client
+	redact func(string) string
+}
+
+func (c contextClient) Do(req *http.Request) (*http.Response, error) {
+	resp, err := c.client.Do(req.WithContext(c.ctx))
+	if err != nil {
+		return nil, newRedactedError(err, c.redact)
+	}
+	return resp, nil
+}
+
+// redactedError is a transport error with the token removed from its text.
+// It unwraps to the cause when the cause's text contains no token, and
+// otherwise only to the context error, if any, so that errors.Is still finds
+// context.Canceled and context.DeadlineExceeded.
+type redactedError struct {
+	message string
+	cause   error
+}
+
+func (e *redactedError) Error() string { return e.message }
+
+func (e *redactedError) Unwrap() error { return e.cause }
+
+func newRedactedError(err error, redact func(string) string) error {
+	redacted := &redactedError{message: redact(err.Error())}
+	cause := err
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		cause = urlErr.Err
+	}
+	switch {
+	case redact(cause.Error()) == cause.Error():
+		redacted.cause = cause
+	case errors.Is(err, context.Canceled):
+		redacted.cause = context.Canceled
+	case errors.Is(err, context.DeadlineExceeded):
+		redacted.cause = context.DeadlineExceeded
+	}
+	return redacted
+}
+
+// redact removes the token from text, also in its URL-escaped forms.
+func (b *Bot) redact(text string) string {
+	for _, form := range []string{b.token, url.PathEscape(b.token), url.QueryEscape(b.token)} {
+		if form != "" {
+			text = strings.ReplaceAll(text, form, redactedToken)
+		}
+	}
+	return text
+}
+
+// client returns an HTTP client for tgbotapi whose requests carry ctx.
+func (b *Bot) client(ctx context.Context) contextClient {
+	return contextClient{ctx: ctx, client: b.httpClient, redact: b.redact}
+}
+
+// apiWith returns a copy of the Bot API client whose requests carry ctx.
+// tgbotapi.MakeRequest takes no context, so each call gets its own copy.
+func (b *Bot) apiWith(ctx context.Context) *tgbotapi.BotAPI {
+	api := *b.api
+	api.Client = b.client(ctx)
+	return &api
+}
+
+// request makes one Bot API call that returns no message, bounded by
+// requestTimeout.
+func (b *Bot) request(ctx context.Context, c tgbotapi.Chattable) error {
+	ctx, cancel := context.WithTimeout(ctx, b.requestTimeout)
+	defer cancel()
+	_, err := b.apiWith(ctx).Request(c)
+	return err
+}
+
+// sendMessage sends a message, bounded by requestTimeout.
+func (b *Bot) sendMessage(ctx context.Context, msg tgbotapi.MessageConfig) (tgbotapi.Message, error) {
+	ctx, cancel := context.WithTimeout(ctx, b.requestTimeout)
+	defer cancel()
+	return b.apiWith(ctx).Send(msg)
+}
+
+// describe renders a Bot API call error for logs and stored messages: the
+// status code and Telegram's description for an API error, the redacted
+// text otherwise.
+func (b *Bot) describe(err error) string {
+	if apiErr, ok := apiError(err); ok {
+		return b.redact(fmt.Sprintf("telegram answered %d: %s", apiErr.Code, apiErr.Message))
+	}
+	return b.redact(err.Error())
+}
+
+// apiError returns the Bot API error inside err, if Telegram returned one.
+func apiError(err error) (*tgbotapi.Error, bool) {
+	var apiErr *tgbotapi.Error
+	if errors.As(err, &apiErr) {
+		return apiErr, true
+	}
+	return nil, false
+}
+
+// discardLogger silences tgbotapi's package logger.
+type discardLogger struct{}
+
+func (discardLogger) Println(...any)        {}
+func (discardLogger) Printf(string, ...any) {}

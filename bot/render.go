@@ -1,0 +1,236 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"telegram-bot-webhook/config"
+	"telegram-bot-webhook/payments"
+	"telegram-bot-webhook/store"
+)
+
+// Length limits. Telegram accepts 4096 characters of text after entity
+// parsing, counted in UTF-16 code units.
+const (
+	maxMessageLength = 4096
+	// catalogBudget leaves room for the "more products" line.
+	catalogBudget       = 3800
+	maxNameRunes        = 100
+	maxButtonNameRunes  = 40
+	maxSKURunes         = 64
+	maxDescriptionRunes = 400
+	maxDeliveryRunes    = 3000
+	maxReasonRunes      = 300
+	// maxCatalogButtons stays below Telegram's 100 buttons per keyboard.
+	maxCatalogButtons = 90
+)
+
+// formatHTML fills an HTML format with arguments, escaping every string
+// argument so that user and merchant text cannot form tags or entities.
+func formatHTML(format string, args ...any) string {
+	for i, arg := range args {
+		if text, ok := arg.(string); ok {
+			args[i] = escape(text)
+		}
+	}
+	return fmt.Sprintf(format, args...)
+}
+
+// truncate shortens text to at most limit runes, ending with "…" when it
+// cut something.
+func truncate(text string, limit int) string {
+	runes := []rune(text)
+	if len(runes) <= limit {
+		return text
+	}
+	return string(runes[:limit-1]) + "…"
+}
+
+// textLength returns the length of text in UTF-16 code units, the unit of
+// Telegram's message length limit.
+func textLength(text string) int {
+	length := 0
+	for _, r := range text {
+		length += max(1, utf16.RuneLen(r))
+	}
+	return length
+}
+
+// truncateLength shortens text to at most limit UTF-16 code units.
+func truncateLength(text string, limit int) string {
+	if textLength(text) <= limit {
+		return text
+	}
+	var sb strings.Builder
+	length := 0
+	for _, r := range text {
+		size := max(1, utf16.RuneLen(r))
+		if length+size > limit-1 {
+			break
+		}
+		sb.WriteRune(r)
+		length += size
+	}
+	return sb.String() + "…"
+}
+
+func (b *Bot) sendCatalog(ctx context.Context, c chat) {
+	text, keyboard := renderCatalog(c.texts, b.products)
+	b.reply(ctx, c.id, text, keyboard)
+}
+
+// renderCatalog lists the products with a Buy button each. Products that
+// do not fit one message are counted in a closing line instead.
+func renderCatalog(t *texts, products []config.Product) (string, *tgbotapi.InlineKeyboardMarkup) {
+	if len(products) == 0 {
+		return t.CatalogEmpty, nil
+	}
+
+	var sb strings.Builder
+	sb.WriteString(t.CatalogTitle)
+	var rows [][]tgbotapi.InlineKeyboardButton
+	for i, p := range products {
+		price := payments.FormatMoney(p.AmountMinor, p.Currency)
+		block := "\n\n" + formatHTML("<b>%s</b> — %s", truncate(p.Name, maxNameRunes), price)
+		if p.Description != "" {
+			block += "\n" + escape(truncate(p.Description, maxDescriptionRunes))
+		}
+		if htmlTextLength(sb.String())+htmlTextLength(block) > catalogBudget || len(rows) >= maxCatalogButtons {
+			sb.WriteString("\n\n" + fmt.Sprintf(t.CatalogMore, len(products)-i))
+			break
+		}
+		sb.WriteString(block)
+		label := fmt.Sprintf(t.BuyButton, truncate(p.Name, maxButtonNameRunes), price)
+		rows = append(rows, tgbotapi.NewInlineKeyboardRow(
+			tgbotapi.NewInlineKeyboardButtonData(label, buyCallbackPrefix+p.SKU),
+		))
+	}
+	keyboard := tgbotapi.NewInlineKeyboardMarkup(rows...)
+	return sb.String(), &keyboard
+}
+
+func (b *Bot) sendOrders(ctx context.Context, c chat) {
+	orders, err := b.store.ListUserOrders(ctx, c.user.ID, ordersShown)
+	if err != nil {
+		b.log.Error("Failed to list orders", "user_id", c.user.ID, "chat_id", c.id, "error", err)
+		b.reply(ctx, c.id, c.texts.TryAgainLater, nil)
+		return
+	}
+	text, keyboard := renderOrders(c.texts, orders)
+	b.reply(ctx, c.id, text, keyboard)
+}
+
+// renderOrders lists orders with their status, and a pay button for each
+// order that can still be paid.
+func renderOrders(t *texts, orders []store.Order) (string, *tgbotapi.InlineKeyboardMarkup) {
+	if len(orders) == 0 {
+		return t.OrdersEmpty, nil
+	}
+
+	var sb strings.Builder
+	sb.WriteString(t.OrdersTitle)
+	var rows [][]tgbotapi.InlineKeyboardButton
+	for i, o := range orders {
+		line := formatHTML(t.OrderLine,
+			truncate(o.ProductName, maxNameRunes),
+			payments.FormatMoney(o.AmountMinor, o.Currency),
+			o.MerchantTransactionID,
+			t.status(o.Status),
+		)
+		if o.RefundedMinor > 0 {
+			line += "\n" + formatHTML(t.OrderRefunded, payments.FormatMoney(o.RefundedMinor, o.Currency))
+		}
+		fmt.Fprintf(&sb, "\n\n%d. %s", i+1, line)
+
+		if o.Status.IsPayable() && validPaymentURL(o.PaymentURL) {
+			label := fmt.Sprintf(t.PayOrderButton, o.MerchantTransactionID)
+			rows = append(rows, tgbotapi.NewInlineKeyboardRow(
+				tgbotapi.NewInlineKeyboardButtonURL(label, o.PaymentURL),
+			))
+		}
+	}
+	text := truncateHTMLMessage(sb.String())
+	if len(rows) == 0 {
+		return text, nil
+	}
+	keyboard := tgbotapi.NewInlineKeyboardMarkup(rows...)
+	return text, &keyboard
+}
+
+// truncateHTMLMessage keeps HTML built from bounded parts within the message
+// length limit. It drops whole blocks separated by blank lines, so no tag or
+// entity is split. The parts are sized so that this is rarely needed.
+func truncateHTMLMessage(text string) string {
+	if htmlTextLength(text) <= maxMessageLength {
+		return text
+	}
+	blocks := strings.Split(text, "\n\n")
+	kept := blocks[:0]
+	length := 0
+	for _, block := range blocks {
+		blockLength := htmlTextLength(block) + 2
+		if length+blockLength > maxMessageLength-2 {
+			break
+		}
+		kept = append(kept, block)
+		length += blockLength
+	}
+	if len(kept) == 0 {
+		plain := html.UnescapeString(stripTags(text))
+		return escape(truncateLength(plain, maxMessageLength))
+	}
+	return strings.Join(kept, "\n\n") + "\n…"
+}
+
+// htmlTextLength returns the length of the text Telegram shows for HTML
+// this package generates: tags do not count and an entity counts as one
+// character.
+func htmlTextLength(text string) int {
+	length := 0
+	for i := 0; i < len(text); {
+		switch text[i] {
+		case '<':
+			end := strings.IndexByte(text[i:], '>')
+			if end < 0 {
+				return length + textLength(text[i:])
+			}
+			i += end + 1
+		case '&':
+			end := strings.IndexByte(text[i:], ';')
+			if end < 0 {
+				return length + textLength(text[i:])
+			}
+			length++
+			i += end + 1
+		default:
+			r, size := utf8.DecodeRuneInString(text[i:])
+			length += max(1, utf16.RuneLen(r))
+			i += size
+		}
+	}
+	return length
+}
+
+// stripTags removes the tags of HTML this package generates.
+func stripTags(text string) string {
+	var sb strings.Builder
+	for {
+		start := strings.IndexByte(text, '<')
+		if start < 0 {
+			sb.WriteString(text)
+			return sb.String()
+		}
+		sb.WriteString(text[:start])
+		end := strings.IndexByte(text[start:], '>')
+		if end < 0 {
+			return sb.String()
+		}
+		text = text[start+end+1:]
+	}
+}

@@ -1,0 +1,141 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"telegram-bot-webhook/config"
+	"telegram-bot-webhook/store"
+)
+
+func manyProducts(n int) []config.Product {
+	var products []config.Product
+	for i := range n {
+		products = append(products, config.Product{
+			SKU:         fmt.Sprintf("sku-%03d", i),
+			Name:        fmt.Sprintf("Product %d & <more> ", i) + strings.Repeat("名", 150),
+			Description: strings.Repeat("Long & detailed <description>. ", 30),
+			Currency:    "USD", AmountMinor: int64(100 + i),
+		})
+	}
+	return products
+}
+
+func TestRenderCatalog_TruncatesHugeCatalog(t *testing.T) {
+	products := manyProducts(200)
+	text, keyboard := renderCatalog(&textsEN, products)
+
+	if length := htmlTextLength(text); length > maxMessageLength {
+		t.Errorf("catalog length = %d, over %d", length, maxMessageLength)
+	}
+	shown := len(keyboard.InlineKeyboard)
+	if shown == 0 || shown >= len(products) {
+		t.Fatalf("buttons = %d, want some but not all of %d", shown, len(products))
+	}
+	if want := fmt.Sprintf("…and %d more products", len(products)-shown); !strings.Contains(text, want) {
+		t.Errorf("catalog lacks %q", want)
+	}
+	for _, row := range keyboard.InlineKeyboard {
+		if data := *row[0].CallbackData; len(data) > maxCallbackDataBytes {
+			t.Errorf("callback data %q is over %d bytes", data, maxCallbackDataBytes)
+		}
+	}
+}
+
+func TestRenderCatalog_HugeCatalogAcceptedByTelegram(t *testing.T) {
+	e := startEnv(t, func(o *Options) { o.Products = manyProducts(200) })
+	e.tg.SendText(li, "/products")
+	msg := e.tg.WaitForMessage(t, li.ID, containsText("商品列表"))
+	if !strings.Contains(msg.Text, "另有") {
+		t.Errorf("catalog does not say that products were left out")
+	}
+}
+
+func TestRenderCatalog_Empty(t *testing.T) {
+	text, keyboard := renderCatalog(&textsEN, nil)
+	if text != textsEN.CatalogEmpty || keyboard != nil {
+		t.Errorf("empty catalog = %q, %+v", text, keyboard)
+	}
+}
+
+func TestRenderOrders_LongNamesStayWithinLimit(t *testing.T) {
+	var orders []store.Order
+	for i := range ordersShown {
+		orders = append(orders, store.Order{
+			MerchantTransactionID: fmt.Sprintf("ORD-%d", i),
+			ProductName:           strings.Repeat("&", 500),
+			AmountMinor:           999, Currency: "USD", Status: store.StatusPending,
+			PaymentURL: fmt.Sprintf("https://checkout.example.test/pay/%d", i),
+		})
+	}
+	text, keyboard := renderOrders(&textsEN, orders)
+	if length := htmlTextLength(text); length > maxMessageLength {
+		t.Errorf("orders length = %d", length)
+	}
+	if len(keyboard.InlineKeyboard) != ordersShown {
+		t.Errorf("pay buttons = %d, want %d", len(keyboard.InlineKeyboard), ordersShown)
+	}
+}
+
+func TestTruncateHTMLMessage_KeepsWholeBlocks(t *testing.T) {
+	block := "<b>" + strings.Repeat("&amp;", 1500) + "</b>"
+	text := strings.Join([]string{block, block, block}, "\n\n")
+
+	got := truncateHTMLMessage(text)
+	if got != block+"\n\n"+block+"\n…" {
+		t.Errorf("truncated to %d blocks", strings.Count(got, "<b>"))
+	}
+	short := "<b>short</b>\n\nmessage"
+	if truncateHTMLMessage(short) != short {
+		t.Error("a short message was changed")
+	}
+}
+
+func TestTruncateHTMLMessage_SingleHugeBlock(t *testing.T) {
+	text := "<b>" + strings.Repeat("a&amp;", 5000) + "</b>"
+	got := truncateHTMLMessage(text)
+	if length := htmlTextLength(got); length > maxMessageLength {
+		t.Errorf("length = %d", length)
+	}
+	if strings.Contains(got, "<b>") {
+		t.Error("a cut block kept its tags")
+	}
+}
+
+func TestHTMLTextLength(t *testing.T) {
+	cases := map[string]int{
+		"plain":                  5,
+		"<b>bold</b>":            4,
+		"a &amp; b":              5,
+		"<code>&lt;x&gt;</code>": 3,
+		"名字":                     2,
+		"😀":                      2,
+	}
+	for text, want := range cases {
+		if got := htmlTextLength(text); got != want {
+			t.Errorf("htmlTextLength(%q) = %d, want %d", text, got, want)
+		}
+	}
+}
+
+func TestParseCommand(t *testing.T) {
+	cases := []struct {
+		text, command, args string
+		addressed           bool
+	}{
+		{"/start", "start", "", true},
+		{"/start buy_ebook", "start", "buy_ebook", true},
+		{"/Buy@ShopTestBot  ebook ", "buy", "ebook", true},
+		{"/help@OtherBot", "help", "", false},
+		{"hello", "", "", false},
+		{"/", "", "", false},
+	}
+	for _, tc := range cases {
+		command, args, addressed := parseCommand(tc.text, "ShopTestBot")
+		if command != tc.command || args != tc.args || addressed != tc.addressed {
+			t.Errorf("parseCommand(%q) = %q, %q, %v; want %q, %q, %v",
+				tc.text, command, args, addressed, tc.command, tc.args, tc.addressed)
+		}
+	}
+}
