@@ -1,0 +1,209 @@
+// Command telegram-bot-webhook runs a Telegram shop bot and the HTTP server
+// that receives PingPong Checkout notifications, sharing one SQLite
+// database.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"golang.org/x/sync/errgroup"
+
+	"telegram-bot-webhook/bot"
+	"telegram-bot-webhook/config"
+	"telegram-bot-webhook/payments"
+	"telegram-bot-webhook/store"
+	"telegram-bot-webhook/webhooks"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	opts := runOptions{Args: os.Args[1:], Getenv: os.LookupEnv, Stdout: os.Stdout}
+	if err := run(ctx, opts); err != nil {
+		fmt.Fprintln(os.Stderr, "telegram-bot-webhook:", err)
+		os.Exit(1)
+	}
+}
+
+// runOptions are the inputs of run; tests set them instead of the process
+// environment.
+type runOptions struct {
+	Args   []string
+	Getenv func(string) (string, bool)
+	Stdout io.Writer
+	// WorkDir is where .env and configs/config.yaml are looked up.
+	WorkDir string
+	// Listener, when set, is used by the HTTP server instead of binding
+	// WEBHOOK_LISTEN:WEBHOOK_PORT.
+	Listener net.Listener
+}
+
+// run starts the bot, the HTTP server and the reconciler, and returns when
+// ctx is cancelled and all have stopped, or when one of them fails.
+func run(ctx context.Context, opts runOptions) error {
+	if len(opts.Args) > 0 {
+		return fmt.Errorf("unknown argument %q: run without arguments to start the bot and server", opts.Args[0])
+	}
+
+	cfg, err := config.Load(config.LoadOptions{Getenv: opts.Getenv, WorkDir: opts.WorkDir})
+	if err != nil {
+		return fmt.Errorf("invalid configuration:\n%w", err)
+	}
+
+	logs, err := config.OpenLogs(cfg.Log, cfg.Secrets(), opts.Stdout)
+	if err != nil {
+		return err
+	}
+	defer logs.Close()
+	log := logs.App
+
+	log.Info("Starting",
+		"bot_mode", cfg.Telegram.Mode,
+		"listen", cfg.Server.Addr(),
+		"tls", cfg.Server.SSLCertPath != "",
+		"public_base_url", cfg.Server.PublicBaseURL,
+		"pingpong_api", cfg.PingPong.APIBase,
+		"database", cfg.Database.Path,
+		"products", len(cfg.Products))
+
+	st, err := store.Open(cfg.Database.Path)
+	if err != nil {
+		log.Error("Failed to open the database", "path", cfg.Database.Path, "error", err)
+		return err
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Error("Failed to close the database", "error", err)
+			return
+		}
+		log.Info("Database closed")
+	}()
+
+	err = serve(ctx, cfg, st, logs, opts.Listener)
+	if err != nil {
+		log.Error("Stopped with an error", "error", err)
+		return err
+	}
+	log.Info("Stopped")
+	return nil
+}
+
+// serve wires the payment service, the bot, the HTTP server and the
+// reconciler, and runs them in one errgroup: the first to fail cancels the
+// others.
+func serve(ctx context.Context, cfg *config.Config, st *store.Store, logs *config.Logs, listener net.Listener) error {
+	client, err := payments.NewClient(payments.ClientConfig{
+		BaseURL:  cfg.PingPong.APIBase,
+		ClientID: cfg.PingPong.ClientID,
+		AccID:    cfg.PingPong.AccID,
+		Salt:     cfg.PingPong.Salt,
+		SignType: cfg.PingPong.SignType,
+		Timeout:  cfg.PingPong.Timeout,
+	})
+	if err != nil {
+		return err
+	}
+
+	var shopBot *bot.Bot
+	service, err := payments.NewService(payments.ServiceOptions{
+		Store:         st,
+		Gateway:       client,
+		AccID:         cfg.PingPong.AccID,
+		ClientID:      cfg.PingPong.ClientID,
+		Salt:          cfg.PingPong.Salt,
+		PublicBaseURL: publicBaseURL(cfg, logs.App),
+		ShopperIP:     cfg.PingPong.ShopperIP,
+		AdminChatIDs:  cfg.Telegram.AdminChatIDs,
+		Logger:        logs.Server,
+		Wake: func() {
+			if shopBot != nil {
+				shopBot.WakeSender()
+			}
+		},
+	})
+	if err != nil {
+		return err
+	}
+
+	shopBot, err = bot.New(ctx, bot.Options{
+		Token:         cfg.Telegram.BotToken,
+		APIEndpoint:   cfg.Telegram.APIEndpoint,
+		Mode:          cfg.Telegram.Mode,
+		WebhookURL:    cfg.Server.PublicBaseURL + webhooks.TelegramPath,
+		WebhookSecret: cfg.Telegram.WebhookSecret,
+		AdminChatIDs:  cfg.Telegram.AdminChatIDs,
+		Products:      cfg.Products,
+		Store:         st,
+		Checkout:      service,
+		Outbox:        cfg.Outbox,
+		Logger:        logs.Bot,
+	})
+	if err != nil {
+		return fmt.Errorf("connect to the Telegram Bot API: %w", err)
+	}
+	service.SetReturnURL("https://t.me/" + shopBot.Username())
+
+	serverOpts := webhooks.Options{
+		Listen:         cfg.Server.Listen,
+		Port:           cfg.Server.Port,
+		CertPath:       cfg.Server.SSLCertPath,
+		KeyPath:        cfg.Server.SSLKeyPath,
+		Logger:         logs.Server,
+		Notifications:  service,
+		TelegramSecret: cfg.Telegram.WebhookSecret,
+		Listener:       listener,
+	}
+	if cfg.Telegram.Mode == config.ModeWebhook {
+		serverOpts.Telegram = shopBot
+	}
+	server, err := webhooks.New(serverOpts)
+	if err != nil {
+		return err
+	}
+
+	reconciler := service.NewReconciler(payments.ReconcilerOptions{
+		PendingAge: cfg.Reconciler.PendingAge,
+		Interval:   cfg.Reconciler.Interval,
+	})
+
+	group, groupCtx := errgroup.WithContext(ctx)
+	group.Go(func() error { return stopsOthers(groupCtx, "bot", shopBot.Run(groupCtx)) })
+	group.Go(func() error { return stopsOthers(groupCtx, "HTTP server", server.Run(groupCtx)) })
+	group.Go(func() error { return stopsOthers(groupCtx, "reconciler", reconciler.Run(groupCtx)) })
+	return group.Wait()
+}
+
+// stopsOthers turns a component's early clean return into an error, so the
+// errgroup stops the rest: every component is meant to run until ctx ends.
+func stopsOthers(ctx context.Context, name string, err error) error {
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if ctx.Err() == nil {
+		return errors.New(name + " stopped unexpectedly")
+	}
+	return nil
+}
+
+// publicBaseURL returns PUBLIC_BASE_URL, or the local address of the server
+// when it is not set. PingPong cannot reach a local address, so orders are
+// then confirmed by the reconciler's inquiries instead of notifications.
+func publicBaseURL(cfg *config.Config, log *slog.Logger) string {
+	if cfg.Server.PublicBaseURL != "" {
+		return cfg.Server.PublicBaseURL
+	}
+	local := fmt.Sprintf("http://localhost:%d", cfg.Server.Port)
+	log.Warn("PUBLIC_BASE_URL is not set, so PingPong cannot deliver notifications; "+
+		"payments are confirmed by transaction inquiry after RECONCILE_PENDING_AGE",
+		"notification_url", local+payments.NotificationPath)
+	return local
+}

@@ -1,0 +1,398 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"telegram-bot-webhook/bot/telegramtest"
+	"telegram-bot-webhook/payments"
+	"telegram-bot-webhook/payments/pingpongtest"
+	"telegram-bot-webhook/store"
+)
+
+const (
+	testToken    = "123456:TEST-token-e2e"
+	testDelivery = "Download: https://files.example.com/guide.pdf"
+)
+
+const testCatalog = `
+products:
+  - sku: guide
+    name: Field Guide
+    price: "9.99"
+    currency: USD
+    description: A guide.
+    delivery: "` + testDelivery + `"
+  - sku: stickers
+    name: Sticker Pack
+    price: "1500"
+    currency: JPY
+    delivery: "Code: STICK-1500"
+`
+
+// app is a running instance of the whole program against fake Telegram and
+// PingPong servers on loopback.
+type app struct {
+	t        *testing.T
+	telegram *telegramtest.Server
+	pingpong *pingpongtest.Server
+	baseURL  string
+	dbPath   string
+	logDir   string
+	stdout   *syncBuffer
+	cancel   context.CancelFunc
+	done     chan error
+}
+
+func startApp(t *testing.T, extraEnv map[string]string) *app {
+	t.Helper()
+	dir := t.TempDir()
+	configPath := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(configPath, []byte(testCatalog), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &app{
+		t:        t,
+		telegram: telegramtest.NewServer(t, testToken),
+		pingpong: pingpongtest.NewServer(t, pingpongtest.Config{}),
+		baseURL:  "http://" + listener.Addr().String(),
+		dbPath:   filepath.Join(dir, "data", "bot.db"),
+		logDir:   filepath.Join(dir, "logs"),
+		stdout:   &syncBuffer{},
+		done:     make(chan error, 1),
+	}
+	cfg := a.pingpong.Config()
+	env := map[string]string{
+		"CONFIG_FILE":             configPath,
+		"TELEGRAM_BOT_TOKEN":      testToken,
+		"TELEGRAM_API_ENDPOINT":   a.telegram.Endpoint(),
+		"ADMIN_CHAT_IDS":          "777",
+		"PUBLIC_BASE_URL":         a.baseURL,
+		"PINGPONG_API_BASE":       a.pingpong.URL,
+		"PINGPONG_CLIENT_ID":      cfg.ClientID,
+		"PINGPONG_ACC_ID":         cfg.AccID,
+		"PINGPONG_WEBHOOK_SECRET": cfg.Salt,
+		"DATABASE_PATH":           a.dbPath,
+		"LOG_DIR":                 a.logDir,
+		"LOG_LEVEL":               "debug",
+		"OUTBOX_POLL_INTERVAL":    "100ms",
+	}
+	for key, value := range extraEnv {
+		env[key] = value
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	a.cancel = cancel
+	go func() {
+		a.done <- run(ctx, runOptions{
+			Getenv:   func(key string) (string, bool) { v, ok := env[key]; return v, ok },
+			Stdout:   a.stdout,
+			WorkDir:  dir,
+			Listener: listener,
+		})
+	}()
+	t.Cleanup(func() { a.stop() })
+
+	a.waitHealthy()
+	return a
+}
+
+// stop cancels the app and waits for run to return; it fails the test if
+// run returned an error.
+func (a *app) stop() {
+	if a.cancel == nil {
+		return
+	}
+	a.cancel()
+	a.cancel = nil
+	select {
+	case err := <-a.done:
+		if err != nil {
+			a.t.Errorf("run returned %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		a.t.Error("run did not return within 30s of cancellation")
+	}
+}
+
+func (a *app) waitHealthy() {
+	a.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-a.done:
+			a.t.Fatalf("run returned before serving: %v\n%s", err, a.stdout.String())
+		default:
+		}
+		resp, err := http.Get(a.baseURL + "/health")
+		if err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK && a.telegram.Calls("getUpdates") > 0 {
+				return
+			}
+		}
+		select {
+		case <-a.telegram.Changed():
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	a.t.Fatalf("app did not become healthy\n%s", a.stdout.String())
+}
+
+// notify posts a notification body to the app as PingPong does and returns
+// the status and body of the answer.
+func (a *app) notify(body []byte) (int, string) {
+	a.t.Helper()
+	resp, err := http.Post(a.baseURL+"/webhook/pingpong", "application/json", strings.NewReader(string(body)))
+	if err != nil {
+		a.t.Fatalf("post notification: %v", err)
+	}
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(answer)
+}
+
+func (a *app) mustNotify(body []byte) {
+	a.t.Helper()
+	status, answer := a.notify(body)
+	if status != http.StatusOK || answer != "OK" {
+		a.t.Fatalf("notification answered %d %q, want 200 OK", status, answer)
+	}
+}
+
+// buy goes through /start and the Buy button and returns the order id the
+// pay link was created for.
+func (a *app) buy(buyer telegramtest.User, sku string) string {
+	a.t.Helper()
+	before := len(a.pingpong.Checkouts())
+	a.telegram.SendText(buyer, "/products")
+	catalog := a.telegram.WaitForMessage(a.t, buyer.ID, func(m telegramtest.SentMessage) bool {
+		_, ok := m.ButtonByData("buy:" + sku)
+		return ok
+	})
+	a.telegram.PressButton(buyer, catalog.MessageID, "buy:"+sku)
+
+	var orderID string
+	a.telegram.WaitForMessage(a.t, buyer.ID, func(m telegramtest.SentMessage) bool {
+		checkouts := a.pingpong.Checkouts()
+		if len(checkouts) <= before {
+			return false
+		}
+		orderID = checkouts[len(checkouts)-1].MerchantTransactionID
+		return strings.Contains(m.Text, orderID) && len(m.URLButtons()) == 1
+	})
+	return orderID
+}
+
+func (a *app) openStore() *store.Store {
+	a.t.Helper()
+	st, err := store.Open(a.dbPath)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	a.t.Cleanup(func() { _ = st.Close() })
+	return st
+}
+
+func countMessages(messages []telegramtest.SentMessage, substring string) int {
+	count := 0
+	for _, m := range messages {
+		if strings.Contains(m.Text, substring) {
+			count++
+		}
+	}
+	return count
+}
+
+func TestApp_PurchaseToDelivery(t *testing.T) {
+	a := startApp(t, nil)
+	buyer := telegramtest.User{ID: 5001, FirstName: "Ann", Username: "ann", LanguageCode: "en"}
+
+	a.telegram.SendText(buyer, "/start")
+	greeting := a.telegram.WaitForMessage(t, buyer.ID, func(m telegramtest.SentMessage) bool {
+		return strings.Contains(m.Text, "Ann")
+	})
+	if len(greeting.Buttons()) == 0 {
+		t.Fatal("greeting has no catalog button")
+	}
+
+	orderID := a.buy(buyer, "guide")
+	checkout, _ := a.pingpong.Checkout(orderID)
+	if checkout.NotificationURL != a.baseURL+"/webhook/pingpong" {
+		t.Errorf("notificationUrl = %q, want %q", checkout.NotificationURL, a.baseURL+"/webhook/pingpong")
+	}
+
+	paid := a.pingpong.PaymentNotification(orderID, payments.StatusSuccess)
+	a.mustNotify(paid)
+	a.telegram.WaitForMessage(t, buyer.ID, func(m telegramtest.SentMessage) bool {
+		return strings.Contains(m.Text, orderID) && strings.Contains(m.Text, "files.example.com/guide.pdf")
+	})
+
+	// The same notification again is acknowledged and changes nothing.
+	a.mustNotify(paid)
+
+	// A tampered copy is refused.
+	tampered := strings.Replace(string(paid), `9.99`, `0.01`, 1)
+	if status, _ := a.notify([]byte(tampered)); status != http.StatusUnauthorized {
+		t.Fatalf("tampered notification answered %d, want 401", status)
+	}
+
+	// A second order fails, then succeeds on the same link.
+	second := a.buy(buyer, "stickers")
+	a.mustNotify(a.pingpong.PaymentNotification(second, payments.StatusFailed,
+		pingpongtest.WithResult("300001", "Card declined")))
+	failed := a.telegram.WaitForMessage(t, buyer.ID, func(m telegramtest.SentMessage) bool {
+		return strings.Contains(m.Text, second) && strings.Contains(m.Text, "Card declined")
+	})
+	if len(failed.URLButtons()) != 1 {
+		t.Errorf("failed message has %d URL buttons, want the pay button", len(failed.URLButtons()))
+	}
+	a.mustNotify(a.pingpong.PaymentNotification(second, payments.StatusSuccess))
+	a.telegram.WaitForMessage(t, buyer.ID, func(m telegramtest.SentMessage) bool {
+		return strings.Contains(m.Text, second) && strings.Contains(m.Text, "STICK-1500")
+	})
+
+	// The first order is refunded.
+	a.mustNotify(a.pingpong.RefundNotification(orderID, "RF-1", "9.99", payments.StatusSuccess))
+	a.telegram.WaitForMessage(t, buyer.ID, func(m telegramtest.SentMessage) bool {
+		return strings.Contains(m.Text, orderID) && strings.Contains(m.Text, "9.99 USD") &&
+			strings.Contains(strings.ToLower(m.Text), "refund")
+	})
+
+	// Messages to one chat go out in queue order, so any paid message the
+	// duplicate or the tampered copy had queued was sent before the refund.
+	messages := a.telegram.Messages(buyer.ID)
+	if got := countMessages(messages, "files.example.com/guide.pdf"); got != 1 {
+		t.Errorf("paid messages for the first order = %d, want 1", got)
+	}
+
+	st := a.openStore()
+	first, err := st.GetOrder(context.Background(), orderID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Status != store.StatusRefunded {
+		t.Errorf("first order status = %s, want refunded", first.Status)
+	}
+	secondOrder, err := st.GetOrder(context.Background(), second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if secondOrder.Status != store.StatusPaid {
+		t.Errorf("second order status = %s, want paid", secondOrder.Status)
+	}
+	bad, err := st.ListNotificationsByOutcome(context.Background(), store.OutcomeBadSignature, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bad) != 1 {
+		t.Errorf("stored bad-signature notifications = %d, want 1", len(bad))
+	}
+
+	a.stop()
+	assertNoSecrets(t, a)
+}
+
+func TestApp_HealthBody(t *testing.T) {
+	a := startApp(t, nil)
+	resp, err := http.Get(a.baseURL + "/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if string(body) != `{"status":"ok","service":"telegram-bot-webhook"}` {
+		t.Fatalf("health body = %s", body)
+	}
+}
+
+func TestRun_InvalidConfigFails(t *testing.T) {
+	dir := t.TempDir()
+	err := run(context.Background(), runOptions{
+		Getenv: func(key string) (string, bool) {
+			return map[string]string{"WEBHOOK_PORT": "99999"}[key], key == "WEBHOOK_PORT"
+		},
+		Stdout:  io.Discard,
+		WorkDir: dir,
+	})
+	if err == nil {
+		t.Fatal("run succeeded without a bot token")
+	}
+	for _, want := range []string{"TELEGRAM_BOT_TOKEN", "WEBHOOK_PORT"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not name %s: %v", want, err)
+		}
+	}
+}
+
+func TestRun_TelegramUnreachableFails(t *testing.T) {
+	tg := telegramtest.NewServer(t, testToken)
+	endpoint := tg.Endpoint()
+	tg.Close()
+	dir := t.TempDir()
+	env := map[string]string{
+		"TELEGRAM_BOT_TOKEN":    testToken,
+		"TELEGRAM_API_ENDPOINT": endpoint,
+		"DATABASE_PATH":         filepath.Join(dir, "bot.db"),
+		"LOG_DIR":               filepath.Join(dir, "logs"),
+		"CONFIG_FILE":           filepath.Join(mustGetwd(t), "configs", "config.yaml"),
+	}
+	stdout := &syncBuffer{}
+	err := run(context.Background(), runOptions{
+		Getenv:  func(key string) (string, bool) { v, ok := env[key]; return v, ok },
+		Stdout:  stdout,
+		WorkDir: dir,
+	})
+	if err == nil {
+		t.Fatal("run succeeded with the Bot API down")
+	}
+	if strings.Contains(err.Error(), testToken) || strings.Contains(stdout.String(), testToken) {
+		t.Fatalf("bot token leaked: %v\n%s", err, stdout.String())
+	}
+}
+
+func mustGetwd(t *testing.T) string {
+	t.Helper()
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wd
+}
+
+// assertNoSecrets checks stdout and both log files for the bot token and
+// the PingPong salt.
+func assertNoSecrets(t *testing.T, a *app) {
+	t.Helper()
+	salt := a.pingpong.Config().Salt
+	sources := map[string]string{"stdout": a.stdout.String()}
+	for _, name := range []string{"webhook.log", "bot.log"} {
+		data, err := os.ReadFile(filepath.Join(a.logDir, name))
+		if err != nil {
+			t.Fatalf("read %s: %v", name, err)
+		}
+		if len(data) == 0 {
+			t.Errorf("%s is empty", name)
+		}
+		sources[name] = string(data)
+	}
+	for name, text := range sources {
+		for _, secret := range []string{testToken, salt} {
+			if strings.Contains(text, secret) {
+				t.Errorf("%s contains a secret", name)
+			}
+		}
+	}
+}
