@@ -242,10 +242,14 @@ var orderIDEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 // newOrderID returns an order id such as "ORD20261204-K3J9X2QW7Z5M": the
 // date for people and 50 random bits so ids cannot be guessed.
 func newOrderID(now time.Time) string {
+	return "ORD" + now.Format("20060102") + "-" + randomSuffix()
+}
+
+// randomSuffix returns 10 base32 characters carrying 50 random bits.
+func randomSuffix() string {
 	random := make([]byte, 7)
 	_, _ = rand.Read(random)
-	suffix := orderIDEncoding.EncodeToString(random)[:10]
-	return "ORD" + now.Format("20060102") + "-" + suffix
+	return orderIDEncoding.EncodeToString(random)[:10]
 }
 
 // SetReturnURL sets where PingPong's page sends the buyer afterwards. Call

@@ -1,0 +1,92 @@
+package payments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"telegram-bot-webhook/store"
+)
+
+// ErrNotRefundable is wrapped by RefundOrder errors about the order or the
+// amount, which a retry cannot fix.
+var ErrNotRefundable = errors.New("payments: order cannot be refunded")
+
+// RefundOrder asks PingPong to refund amountMinor of a paid order, or all
+// that is left when amountMinor is 0, and returns the stored refund request.
+// The order itself changes only when PingPong's REFUND notification
+// arrives, through the same path as every other notification.
+func (s *Service) RefundOrder(ctx context.Context, orderID string, amountMinor int64, requestedBy int64) (*store.Refund, error) {
+	order, err := s.opts.Store.GetOrder(ctx, orderID)
+	if err != nil {
+		return nil, fmt.Errorf("payments: refund order %s: %w", orderID, err)
+	}
+	if !order.Status.IsPaid() || order.Status == store.StatusRefunded {
+		return nil, fmt.Errorf("%w: order %s is %s, only paid orders can be refunded", ErrNotRefundable, orderID, order.Status)
+	}
+	left := order.AmountMinor - order.RefundedMinor
+	if amountMinor == 0 {
+		amountMinor = left
+	}
+	if amountMinor < 0 || amountMinor > left {
+		return nil, fmt.Errorf("%w: amount %s is more than the %s left to refund on order %s",
+			ErrNotRefundable, FormatMoney(amountMinor, order.Currency), FormatMoney(left, order.Currency), orderID)
+	}
+
+	refund := &store.Refund{
+		MerchantRefundID:      newRefundID(order.MerchantTransactionID),
+		MerchantTransactionID: order.MerchantTransactionID,
+		AmountMinor:           amountMinor,
+		Currency:              order.Currency,
+		Status:                store.RefundRequested,
+		RequestedBy:           requestedBy,
+	}
+	if err := s.opts.Store.CreateRefund(ctx, refund); err != nil {
+		return nil, fmt.Errorf("payments: refund order %s: %w", orderID, err)
+	}
+
+	result, err := s.opts.Gateway.Refund(ctx, RefundRequest{
+		MerchantTransactionID: order.MerchantTransactionID,
+		MerchantRefundID:      refund.MerchantRefundID,
+		AmountMinor:           amountMinor,
+		Currency:              order.Currency,
+		NotificationURL:       s.NotificationURL(),
+	})
+	if err != nil {
+		refund.Status = store.RefundFailed
+		refund.LastError = err.Error()
+		if saveErr := s.opts.Store.UpdateRefund(ctx, refund); saveErr != nil {
+			s.log.Error("Failed to save refund failure",
+				"order_id", orderID, "merchant_refund_id", refund.MerchantRefundID, "error", saveErr)
+		}
+		return refund, fmt.Errorf("payments: refund order %s: %w", orderID, err)
+	}
+
+	refund.RefundID = result.RefundID
+	if result.Status == StatusFailed {
+		refund.Status = store.RefundFailed
+		refund.LastError = strings.TrimSpace(result.ResultCode + " " + result.ResultDescription)
+	}
+	if err := s.opts.Store.UpdateRefund(ctx, refund); err != nil {
+		return refund, fmt.Errorf("payments: save refund of order %s: %w", orderID, err)
+	}
+	s.log.Info("Refund requested",
+		"order_id", orderID,
+		"merchant_refund_id", refund.MerchantRefundID,
+		"refund_id", refund.RefundID,
+		"status", result.Status,
+		"amount", FormatMoney(amountMinor, order.Currency),
+		"requested_by", requestedBy)
+	return refund, nil
+}
+
+// newRefundID returns a merchantRefundId derived from the order id with a
+// random suffix, at most 64 characters.
+func newRefundID(orderID string) string {
+	id := "RF-" + orderID + "-" + randomSuffix()
+	if len(id) > 64 {
+		id = id[:64]
+	}
+	return id
+}
