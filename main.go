@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -21,6 +22,7 @@ import (
 	"telegram-bot-webhook/payments"
 	"telegram-bot-webhook/store"
 	"telegram-bot-webhook/webhooks"
+	"telegram-bot-webhook/webhooks/metrics"
 )
 
 func main() {
@@ -101,6 +103,7 @@ func run(ctx context.Context, opts runOptions) error {
 // reconciler, and runs them in one errgroup: the first to fail cancels the
 // others.
 func serve(ctx context.Context, cfg *config.Config, st *store.Store, logs *config.Logs, listener net.Listener) error {
+	counters := metrics.New(st)
 	client, err := payments.NewClient(payments.ClientConfig{
 		BaseURL:  cfg.PingPong.APIBase,
 		ClientID: cfg.PingPong.ClientID,
@@ -108,6 +111,7 @@ func serve(ctx context.Context, cfg *config.Config, st *store.Store, logs *confi
 		Salt:     cfg.PingPong.Salt,
 		SignType: cfg.PingPong.SignType,
 		Timeout:  cfg.PingPong.Timeout,
+		Observe:  counters.PingPongCall,
 	})
 	if err != nil {
 		return err
@@ -124,6 +128,7 @@ func serve(ctx context.Context, cfg *config.Config, st *store.Store, logs *confi
 		ShopperIP:     cfg.PingPong.ShopperIP,
 		AdminChatIDs:  cfg.Telegram.AdminChatIDs,
 		Logger:        logs.Server,
+		Metrics:       counters,
 		Wake: func() {
 			if shopBot != nil {
 				shopBot.WakeSender()
@@ -146,6 +151,8 @@ func serve(ctx context.Context, cfg *config.Config, st *store.Store, logs *confi
 		Checkout:      service,
 		Outbox:        cfg.Outbox,
 		Logger:        logs.Bot,
+		Metrics:       counters,
+		HTTPClient:    &http.Client{Transport: counters.TelegramTransport(nil)},
 	})
 	if err != nil {
 		return fmt.Errorf("connect to the Telegram Bot API: %w", err)
@@ -173,6 +180,7 @@ func serve(ctx context.Context, cfg *config.Config, st *store.Store, logs *confi
 	reconciler := service.NewReconciler(payments.ReconcilerOptions{
 		PendingAge: cfg.Reconciler.PendingAge,
 		Interval:   cfg.Reconciler.Interval,
+		OnFailure:  counters.ReconcileFailure,
 	})
 
 	group, groupCtx := errgroup.WithContext(ctx)
