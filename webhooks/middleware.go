@@ -56,6 +56,8 @@ func (s *Server) requestLogger(c echo.Context) *slog.Logger {
 // accessLog logs one line per request after the error handler has set the
 // status. Health checks and PingPong notifications log at Debug: the first
 // are frequent, the second get their own line from handlePingPong.
+// Rate-limited requests log at Debug too, because limitRate already logs a
+// counted warning per client and minute.
 func (s *Server) accessLog() echo.MiddlewareFunc {
 	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
 		HandleError:  true,
@@ -67,7 +69,8 @@ func (s *Server) accessLog() echo.MiddlewareFunc {
 		LogRequestID: true,
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
 			level := slog.LevelInfo
-			if v.URIPath == HealthPath || v.URIPath == PingPongPath {
+			if v.URIPath == HealthPath || v.URIPath == PingPongPath ||
+				v.Status == http.StatusTooManyRequests {
 				level = slog.LevelDebug
 			}
 

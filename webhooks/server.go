@@ -29,18 +29,16 @@ const (
 	TelegramPath = "/webhook/telegram"
 )
 
-// Defaults applied when the matching Options field is zero.
-const (
-	DefaultBodyLimit       int64 = 1 << 20
-	DefaultShutdownTimeout       = 10 * time.Second
-)
-
-// Timeouts of the underlying http.Server.
+// Timeouts and limits of the underlying http.Server. net/http bounds the TLS
+// handshake by the smallest timeout, readHeaderTimeout. Webhook requests
+// carry a few headers, so maxHeaderBytes is far below the net/http default
+// of 1 MiB.
 const (
 	readHeaderTimeout = 5 * time.Second
 	readTimeout       = 15 * time.Second
 	writeTimeout      = 30 * time.Second
 	idleTimeout       = 120 * time.Second
+	maxHeaderBytes    = 64 << 10
 )
 
 // NotificationProcessor verifies and applies PingPong notifications. It is
@@ -63,35 +61,6 @@ type TelegramUpdates interface {
 	HandleWebhookUpdate(update tgbotapi.Update) bool
 }
 
-// Options configures a Server.
-type Options struct {
-	// Listen is the host or IP to bind, empty for all interfaces.
-	Listen string
-	// Port is the TCP port to bind, 0 for any free port.
-	Port int
-	// CertPath and KeyPath are PEM files. When both are set the server
-	// speaks HTTPS with TLS 1.2 or later only.
-	CertPath string
-	KeyPath  string
-	// Logger receives every log line of the server. Nil means slog.Default.
-	Logger *slog.Logger
-	// Notifications processes PingPong notifications. Required.
-	Notifications NotificationProcessor
-	// Telegram receives webhook updates. When nil, TelegramPath is not
-	// registered because the bot polls for updates.
-	Telegram TelegramUpdates
-	// TelegramSecret is the secret_token given to setWebhook. Required when
-	// Telegram is set.
-	TelegramSecret string
-	// BodyLimit is the maximum request body in bytes, DefaultBodyLimit when 0.
-	BodyLimit int64
-	// ShutdownTimeout bounds how long Run waits for in-flight requests after
-	// its context is cancelled, DefaultShutdownTimeout when 0.
-	ShutdownTimeout time.Duration
-	// Listener, when set, is used instead of binding Listen and Port.
-	Listener net.Listener
-}
-
 // Server is the HTTP server for payment notifications and Telegram updates.
 type Server struct {
 	logger          *slog.Logger
@@ -102,6 +71,12 @@ type Server struct {
 	shutdownTimeout time.Duration
 	address         string
 	certificates    *certificateHolder
+	// reloadDelay is how long the certificate directories must be quiet
+	// after a change before the key pair is reloaded.
+	reloadDelay     time.Duration
+	pingPongAllowed []*net.IPNet
+	trustedProxies  []*net.IPNet
+	limiter         *rateLimiter
 
 	echo       *echo.Echo
 	httpServer *http.Server
@@ -114,7 +89,8 @@ type Server struct {
 // New validates opts, loads the TLS key pair when one is configured and
 // builds the routes. Run binds the port, New does not.
 func New(opts Options) (*Server, error) {
-	if err := validateOptions(opts); err != nil {
+	lists, err := validateOptions(opts)
+	if err != nil {
 		return nil, err
 	}
 
@@ -126,17 +102,12 @@ func New(opts Options) (*Server, error) {
 		bodyLimit:       opts.BodyLimit,
 		shutdownTimeout: opts.ShutdownTimeout,
 		address:         net.JoinHostPort(opts.Listen, strconv.Itoa(opts.Port)),
+		reloadDelay:     defaultReloadDelay,
+		pingPongAllowed: lists.pingPongAllowed,
+		trustedProxies:  lists.trustedProxies,
 		listener:        opts.Listener,
 	}
-	if s.logger == nil {
-		s.logger = slog.Default()
-	}
-	if s.bodyLimit == 0 {
-		s.bodyLimit = DefaultBodyLimit
-	}
-	if s.shutdownTimeout == 0 {
-		s.shutdownTimeout = DefaultShutdownTimeout
-	}
+	s.applyDefaults(opts)
 
 	if opts.CertPath != "" {
 		certificates, err := loadCertificate(opts.CertPath, opts.KeyPath)
@@ -154,32 +125,27 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
-func validateOptions(opts Options) error {
-	var errs []error
-	if opts.Notifications == nil {
-		errs = append(errs, errors.New("webhooks: notification processor is missing"))
+// applyDefaults fills the settings that opts leaves at zero.
+func (s *Server) applyDefaults(opts Options) {
+	if s.logger == nil {
+		s.logger = slog.Default()
 	}
-	if opts.Telegram != nil && opts.TelegramSecret == "" {
-		errs = append(errs, errors.New(
-			"webhooks: telegram webhook secret is empty: set it so that forged updates are rejected"))
+	if s.bodyLimit == 0 {
+		s.bodyLimit = DefaultBodyLimit
 	}
-	if (opts.CertPath == "") != (opts.KeyPath == "") {
-		errs = append(errs, fmt.Errorf(
-			"webhooks: TLS needs both a certificate and a key file (certificate %q, key %q)",
-			opts.CertPath, opts.KeyPath))
+	if s.shutdownTimeout == 0 {
+		s.shutdownTimeout = DefaultShutdownTimeout
 	}
-	if opts.Listener == nil && (opts.Port < 0 || opts.Port > 65535) {
-		errs = append(errs, fmt.Errorf("webhooks: invalid port %d: use 0-65535", opts.Port))
+
+	rateLimit := opts.RateLimit
+	if rateLimit == 0 {
+		rateLimit = DefaultRateLimit
 	}
-	if opts.BodyLimit < 0 {
-		errs = append(errs, fmt.Errorf(
-			"webhooks: invalid body limit %d: use a positive number of bytes", opts.BodyLimit))
+	rateBurst := opts.RateBurst
+	if rateBurst == 0 {
+		rateBurst = DefaultRateBurst
 	}
-	if opts.ShutdownTimeout < 0 {
-		errs = append(errs, fmt.Errorf(
-			"webhooks: invalid shutdown timeout %s: use a positive duration", opts.ShutdownTimeout))
-	}
-	return errors.Join(errs...)
+	s.limiter = newRateLimiter(rateLimit, rateBurst)
 }
 
 func (s *Server) newEcho() *echo.Echo {
@@ -188,11 +154,7 @@ func (s *Server) newEcho() *echo.Echo {
 	e.HidePort = true
 	e.HTTPErrorHandler = s.handleError
 
-	// The client IP is the host of RemoteAddr, so a client cannot choose it
-	// with X-Forwarded-For. Behind a reverse proxy, set
-	// echo.ExtractIPFromXFFHeader(echo.TrustIPRange(...)) here with the
-	// proxy's address range instead.
-	e.IPExtractor = echo.ExtractIPDirect()
+	e.IPExtractor = newIPExtractor(s.trustedProxies)
 
 	e.Use(dropInvalidRequestID)
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{}))
@@ -200,9 +162,16 @@ func (s *Server) newEcho() *echo.Echo {
 	e.Use(s.recoverPanic)
 
 	e.GET(HealthPath, handleHealth)
-	e.POST(PingPongPath, s.handlePingPong)
+
+	// The rate limit comes first, so that a flood from one client costs a
+	// map lookup per request and no log line.
+	pingPongMiddleware := []echo.MiddlewareFunc{s.limitRate}
+	if len(s.pingPongAllowed) > 0 {
+		pingPongMiddleware = append(pingPongMiddleware, s.allowPingPongSources)
+	}
+	e.POST(PingPongPath, s.handlePingPong, pingPongMiddleware...)
 	if s.telegram != nil {
-		e.POST(TelegramPath, s.handleTelegram)
+		e.POST(TelegramPath, s.handleTelegram, s.limitRate)
 	}
 	return e
 }
@@ -214,6 +183,7 @@ func (s *Server) newHTTPServer() *http.Server {
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          log.New(serverErrorWriter{logger: s.logger}, "", 0),
 	}
 	if s.certificates != nil {
@@ -255,11 +225,18 @@ func (s *Server) Addr() string {
 // in-flight requests. It returns nil after a clean shutdown and an error when
 // listening or serving fails or in-flight requests outlast the timeout. Run
 // may be called once.
+//
+// While it runs, Run catches SIGHUP and reloads the TLS key pair on it, and
+// also once the certificate or key directory has been quiet for a second
+// after a change. Without TLS, SIGHUP is logged and ignored.
 func (s *Server) Run(ctx context.Context) error {
 	listener, err := s.listen()
 	if err != nil {
 		return err
 	}
+
+	stopReloads := s.startReloads(ctx)
+	defer stopReloads()
 
 	addr := listener.Addr().String()
 	useTLS := s.certificates != nil

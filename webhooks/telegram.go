@@ -35,6 +35,16 @@ func (s *Server) handleTelegram(c echo.Context) error {
 			"the "+telegramSecretHeader+" header is missing or wrong")
 	}
 
+	// Telegram posts updates as application/json.
+	contentType := c.Request().Header.Get(echo.HeaderContentType)
+	if !isJSONContentType(contentType) {
+		logger.Warn("Telegram webhook request rejected",
+			"reason", "unsupported content type",
+			"content_type", truncateForLog(contentType))
+		return newAPIError(http.StatusUnsupportedMediaType, "unsupported_media_type",
+			"the content type must be application/json")
+	}
+
 	body, err := s.readBody(c)
 	if err != nil {
 		logger.Warn("Telegram webhook request rejected", "reason", "unreadable body", "error", err)

@@ -174,3 +174,58 @@ func TestNew_TelegramWithoutSecret(t *testing.T) {
 		t.Errorf("error = %v, want one about the missing secret", err)
 	}
 }
+
+func TestTelegram_ContentType(t *testing.T) {
+	tests := []struct {
+		contentType string
+		accepted    bool
+	}{
+		{"application/json", true},
+		{"application/json; charset=utf-8", true},
+		{"", false},
+		{"text/plain", false},
+		{"multipart/form-data; boundary=x", false},
+		{"application/x-www-form-urlencoded", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.contentType, func(t *testing.T) {
+			server, telegram, logs := newTelegramServer(t, true)
+			req := telegramRequest(`{"update_id":1}`, telegramTestSecret)
+			req.Header.Set("Content-Type", tt.contentType)
+
+			got := serve(server, req)
+
+			if tt.accepted {
+				if got.Code != http.StatusOK {
+					t.Errorf("status = %d, want 200; body %s", got.Code, got.Body)
+				}
+				return
+			}
+			wantJSONError(t, got, http.StatusUnsupportedMediaType, "unsupported_media_type")
+			if n := len(telegram.received()); n != 0 {
+				t.Errorf("handler got %d updates, want 0", n)
+			}
+			if record := logs.one(t, "Telegram webhook request rejected"); record["reason"] != "unsupported content type" {
+				t.Errorf("reason = %v, want unsupported content type", record["reason"])
+			}
+		})
+	}
+}
+
+func TestTelegram_BodyOverLimitUnknownLength(t *testing.T) {
+	telegram := &fakeTelegram{accept: true}
+	server, _ := newTestServer(t, Options{
+		Telegram:       telegram,
+		TelegramSecret: telegramTestSecret,
+		BodyLimit:      16,
+	})
+	req := telegramRequest(`{"update_id":123456789}`, telegramTestSecret)
+	req.ContentLength = -1
+
+	got := serve(server, req)
+
+	wantJSONError(t, got, http.StatusRequestEntityTooLarge, "body_too_large")
+	if n := len(telegram.received()); n != 0 {
+		t.Errorf("handler got %d updates, want 0", n)
+	}
+}
