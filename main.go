@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -168,6 +169,14 @@ func serve(ctx context.Context, cfg *config.Config, st *store.Store, logs *confi
 		Notifications:  service,
 		TelegramSecret: cfg.Telegram.WebhookSecret,
 		Listener:       listener,
+
+		PingPongAllowedIPs: cfg.Server.PingPongAllowedIPs,
+		TrustedProxies:     cfg.Server.TrustedProxies,
+		RateLimit:          cfg.Server.RateLimit,
+		RateBurst:          cfg.Server.RateBurst,
+	}
+	if cfg.Server.MetricsListen == "" {
+		serverOpts.Metrics = counters.Handler()
 	}
 	if cfg.Telegram.Mode == config.ModeWebhook {
 		serverOpts.Telegram = shopBot
@@ -187,6 +196,12 @@ func serve(ctx context.Context, cfg *config.Config, st *store.Store, logs *confi
 	group.Go(func() error { return stopsOthers(groupCtx, "bot", shopBot.Run(groupCtx)) })
 	group.Go(func() error { return stopsOthers(groupCtx, "HTTP server", server.Run(groupCtx)) })
 	group.Go(func() error { return stopsOthers(groupCtx, "reconciler", reconciler.Run(groupCtx)) })
+	if cfg.Server.MetricsListen != "" {
+		group.Go(func() error {
+			err := serveMetrics(groupCtx, cfg.Server.MetricsListen, counters.Handler(), logs.Server)
+			return stopsOthers(groupCtx, "metrics server", err)
+		})
+	}
 	return group.Wait()
 }
 
@@ -214,4 +229,33 @@ func publicBaseURL(cfg *config.Config, log *slog.Logger) string {
 		"payments are confirmed by transaction inquiry after RECONCILE_PENDING_AGE",
 		"notification_url", local+payments.NotificationPath)
 	return local
+}
+
+// serveMetrics serves /metrics on its own address until ctx ends, for
+// deployments that keep metrics off the public port.
+func serveMetrics(ctx context.Context, addr string, handler http.Handler, log *slog.Logger) error {
+	mux := http.NewServeMux()
+	mux.Handle(webhooks.MetricsPath, handler)
+	server := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+
+	listener, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen for metrics on %s: %w", addr, err)
+	}
+	log.Info("Metrics server listening", "addr", listener.Addr().String())
+
+	served := make(chan error, 1)
+	go func() { served <- server.Serve(listener) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve metrics on %s: %w", addr, err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := server.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shut down the metrics server: %w", err)
+	}
+	log.Info("Metrics server stopped")
+	return nil
 }

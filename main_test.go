@@ -301,8 +301,35 @@ func TestApp_PurchaseToDelivery(t *testing.T) {
 		t.Errorf("stored bad-signature notifications = %d, want 1", len(bad))
 	}
 
+	assertMetrics(t, a.baseURL, []string{
+		`shopbot_orders_total{event="created"} 2`,
+		`shopbot_orders_total{event="paid"} 2`,
+		`shopbot_orders_total{event="failed"} 1`,
+		`shopbot_orders_total{event="refunded"} 1`,
+		`shopbot_notifications_received_total{notify_type="RECHARGE",outcome="duplicate"} 1`,
+		`shopbot_notification_signature_failures_total 1`,
+		`shopbot_order_success_ratio 1`,
+		`shopbot_pingpong_request_duration_seconds_count{call="prePay",outcome="ok"} 2`,
+	})
+
 	a.stop()
 	assertNoSecrets(t, a)
+}
+
+// assertMetrics checks that /metrics contains each line.
+func assertMetrics(t *testing.T, baseURL string, lines []string) {
+	t.Helper()
+	resp, err := http.Get(baseURL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, line := range lines {
+		if !strings.Contains(string(body), line+"\n") {
+			t.Errorf("metrics lack %s", line)
+		}
+	}
 }
 
 func TestApp_HealthBody(t *testing.T) {

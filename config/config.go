@@ -52,6 +52,18 @@ type ServerConfig struct {
 	PublicBaseURL string
 	SSLCertPath   string
 	SSLKeyPath    string
+	// MetricsListen is a separate host:port for /metrics; empty serves
+	// /metrics on the main port.
+	MetricsListen string
+	// PingPongAllowedIPs limits /webhook/pingpong to these IPs or CIDRs;
+	// empty allows every client.
+	PingPongAllowedIPs []string
+	// TrustedProxies are the IPs or CIDRs whose X-Forwarded-For is believed.
+	TrustedProxies []string
+	// RateLimit is the requests per second one client IP may make to the
+	// webhook routes, with bursts of RateBurst.
+	RateLimit float64
+	RateBurst int
 }
 
 // Addr returns the listen address as host:port.

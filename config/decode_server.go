@@ -39,6 +39,7 @@ func (d decoder) server(mode string) ServerConfig {
 
 	s.PublicBaseURL = d.publicBaseURL(s.PublicBaseURL, mode)
 	d.checkTLSFiles(s.SSLCertPath, s.SSLKeyPath)
+	d.network(&s)
 	return s
 }
 

@@ -24,6 +24,11 @@ var settings = []setting{
 	{key: "server.public_base_url", env: "PUBLIC_BASE_URL"},
 	{key: "server.ssl_cert_path", env: "SSL_CERT_PATH"},
 	{key: "server.ssl_key_path", env: "SSL_KEY_PATH"},
+	{key: "server.metrics_listen", env: "METRICS_LISTEN"},
+	{key: "server.pingpong_allowed_ips", env: "PINGPONG_ALLOWED_IPS"},
+	{key: "server.trusted_proxies", env: "TRUSTED_PROXIES"},
+	{key: "server.rate_limit", env: "RATE_LIMIT", def: "20"},
+	{key: "server.rate_burst", env: "RATE_BURST", def: "40"},
 
 	{key: "pingpong.api_base", env: "PINGPONG_API_BASE", def: "https://sandbox-acquirer-payment.pingpongx.com"},
 	{key: "pingpong.client_id", env: "PINGPONG_CLIENT_ID"},

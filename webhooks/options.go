@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"net"
+	"net/http"
 	"time"
 )
 
@@ -73,6 +74,9 @@ type Options struct {
 	// RateBurst is the number of requests one client IP may send at once,
 	// DefaultRateBurst when 0.
 	RateBurst int
+	// Metrics, when set, is served at MetricsPath, such as a Prometheus
+	// handler. Leave it nil to serve metrics on another address.
+	Metrics http.Handler
 }
 
 // addressLists are the parsed IP lists of Options.

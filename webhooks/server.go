@@ -27,6 +27,7 @@ const (
 	HealthPath   = "/health"
 	PingPongPath = "/webhook/pingpong"
 	TelegramPath = "/webhook/telegram"
+	MetricsPath  = "/metrics"
 )
 
 // Timeouts and limits of the underlying http.Server. net/http bounds the TLS
@@ -66,6 +67,7 @@ type Server struct {
 	logger          *slog.Logger
 	notifications   NotificationProcessor
 	telegram        TelegramUpdates
+	metrics         http.Handler
 	telegramSecret  string
 	bodyLimit       int64
 	shutdownTimeout time.Duration
@@ -98,6 +100,7 @@ func New(opts Options) (*Server, error) {
 		logger:          opts.Logger,
 		notifications:   opts.Notifications,
 		telegram:        opts.Telegram,
+		metrics:         opts.Metrics,
 		telegramSecret:  opts.TelegramSecret,
 		bodyLimit:       opts.BodyLimit,
 		shutdownTimeout: opts.ShutdownTimeout,
@@ -162,6 +165,9 @@ func (s *Server) newEcho() *echo.Echo {
 	e.Use(s.recoverPanic)
 
 	e.GET(HealthPath, handleHealth)
+	if s.metrics != nil {
+		e.GET(MetricsPath, echo.WrapHandler(s.metrics))
+	}
 
 	// The rate limit comes first, so that a flood from one client costs a
 	// map lookup per request and no log line.
