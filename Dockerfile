@@ -25,6 +25,9 @@ ENV DATABASE_PATH=/app/data/bot.db \
     WEBHOOK_PORT=8000
 VOLUME ["/app/data", "/app/logs"]
 EXPOSE 8000
+# With SSL_CERT_PATH set the server speaks only HTTPS; -k because the
+# certificate names the public host, not 127.0.0.1.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
-    CMD curl -fsS "http://127.0.0.1:${WEBHOOK_PORT}/health" || exit 1
+    CMD sh -c 'scheme=http; [ -n "$SSL_CERT_PATH" ] && scheme=https; \
+        curl -fsSk "$scheme://127.0.0.1:${WEBHOOK_PORT}/health" || exit 1'
 ENTRYPOINT ["/usr/local/bin/telegram-bot-webhook"]
