@@ -43,7 +43,7 @@ type runOptions struct {
 	Args   []string
 	Getenv func(string) (string, bool)
 	Stdout io.Writer
-	// WorkDir is where .env and configs/config.yaml are looked up.
+	// WorkDir is the folder where .env and configs/config.yaml are looked up.
 	WorkDir string
 	// Listener, when set, is used by the HTTP server instead of binding
 	// WEBHOOK_LISTEN:WEBHOOK_PORT.

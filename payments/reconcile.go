@@ -13,7 +13,7 @@ import (
 
 // ReconcilerOptions configures a Reconciler.
 type ReconcilerOptions struct {
-	// PendingAge is how old an unpaid order must be before PingPong is asked
+	// PendingAge is the minimum age of an unpaid order before PingPong is queried
 	// about it.
 	PendingAge time.Duration
 	// Interval is the time between passes.
@@ -30,7 +30,7 @@ type ReconcilerOptions struct {
 	OnFailure func()
 }
 
-// Reconciler finds orders that got no final notification and asks PingPong
+// Reconciler finds orders that got no final notification and queries PingPong
 // about them, applying the answer through the same path as a notification,
 // and expires orders whose checkout link ran out.
 type Reconciler struct {
@@ -90,7 +90,7 @@ func (r *Reconciler) Run(ctx context.Context) error {
 	}
 }
 
-// RunOnce asks PingPong about each unpaid order older than PendingAge whose
+// RunOnce queries PingPong about each unpaid order older than PendingAge whose
 // retry wait is over, and returns how many inquiries failed.
 func (r *Reconciler) RunOnce(ctx context.Context) int {
 	now := r.svc.now()
@@ -124,14 +124,14 @@ func (r *Reconciler) RunOnce(ctx context.Context) int {
 	return failures
 }
 
-// reconcile asks PingPong about one order and applies the answer.
+// reconcile queries PingPong about one order and applies the result.
 func (r *Reconciler) reconcile(ctx context.Context, order *store.Order, now time.Time) error {
 	answer, err := r.svc.opts.Gateway.Query(ctx, order.MerchantTransactionID)
 	if err != nil {
 		var apiErr *APIError
 		switch {
 		case order.Status == store.StatusCreating && errors.As(err, &apiErr):
-			// prePay's answer was lost and PingPong does not know the order,
+			// The prePay response was lost and PingPong does not know the order,
 			// so no buyer ever saw a link for it.
 			r.svc.failCheckout(ctx, order, err)
 			return nil
@@ -179,7 +179,7 @@ func inquiryEvent(order *store.Order, answer *QueryResult) event {
 	}
 }
 
-// expire moves an unpaid order whose link ran out to expired and tells the
+// expire moves an unpaid order whose link ran out to expired and notifies the
 // buyer.
 func (r *Reconciler) expire(ctx context.Context, order *store.Order, now time.Time) error {
 	expired := false

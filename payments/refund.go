@@ -13,8 +13,9 @@ import (
 // amount, which a retry cannot fix.
 var ErrNotRefundable = errors.New("payments: order cannot be refunded")
 
-// RefundOrder asks PingPong to refund amountMinor of a paid order, or all
-// that is left when amountMinor is 0, and returns the stored refund request.
+// RefundOrder requests a PingPong refund of amountMinor of a paid order, or
+// of all that is left when amountMinor is 0, and returns the stored refund
+// request.
 // The order itself changes only when PingPong's REFUND notification
 // arrives, through the same path as every other notification.
 func (s *Service) RefundOrder(ctx context.Context, orderID string, amountMinor int64, requestedBy int64) (*store.Refund, error) {

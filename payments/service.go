@@ -62,7 +62,7 @@ type ServiceOptions struct {
 	// PublicBaseURL is the origin PingPong reaches; notifications go to
 	// PublicBaseURL + NotificationPath.
 	PublicBaseURL string
-	// ReturnURL is where PingPong's page sends the buyer after paying or
+	// ReturnURL is the page PingPong sends the buyer to after paying or
 	// cancelling, such as the bot's t.me link.
 	ReturnURL    string
 	ShopperIP    string
