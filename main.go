@@ -150,6 +150,7 @@ func serve(ctx context.Context, cfg *config.Config, st *store.Store, logs *confi
 		Products:      cfg.Products,
 		Store:         st,
 		Checkout:      service,
+		Refunder:      service,
 		Outbox:        cfg.Outbox,
 		Logger:        logs.Bot,
 		Metrics:       counters,

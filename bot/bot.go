@@ -89,6 +89,9 @@ type Options struct {
 	Products []config.Product
 	Store    *store.Store
 	Checkout Checkout
+	// Refunder requests refunds for the /refund admin command; nil makes
+	// /refund reply that refunds are not configured.
+	Refunder Refunder
 	// Outbox sets the sending limits. Zero fields take the defaults 25
 	// messages per second overall, 1 per second per chat, 8 attempts and a
 	// 5 second poll interval.
@@ -147,7 +150,7 @@ type Bot struct {
 	mode       string
 	webhookURL string
 	secret     string
-	admins     []int64
+	admin      *adminState
 	products   []config.Product
 	store      *store.Store
 	checkout   Checkout
@@ -209,7 +212,6 @@ func newBot(opts Options) *Bot {
 		mode:           opts.Mode,
 		webhookURL:     opts.WebhookURL,
 		secret:         opts.WebhookSecret,
-		admins:         opts.AdminChatIDs,
 		products:       opts.Products,
 		store:          opts.Store,
 		checkout:       opts.Checkout,
@@ -236,6 +238,7 @@ func newBot(opts Options) *Bot {
 		b.clock = systemClock{}
 	}
 	b.orders.inFlight = make(map[orderKey]bool)
+	b.admin = newAdminState(opts)
 	b.dispatcher = newDispatcher(b, orDefault(opts.Workers, defaultWorkers), orDefault(opts.QueueSize, defaultQueueSize))
 	b.sender = newSender(b, opts)
 	return b

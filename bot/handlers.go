@@ -71,9 +71,11 @@ func (b *Bot) handleMessage(ctx context.Context, msg *tgbotapi.Message) {
 	case "orders":
 		b.sendOrders(ctx, c)
 	case "help":
-		b.reply(ctx, c.id, c.texts.Help, nil)
+		b.reply(ctx, c.id, b.helpText(c), nil)
 	default:
-		b.reply(ctx, c.id, c.texts.UnknownCommand, nil)
+		if !b.handleAdminCommand(ctx, c, command, args) {
+			b.reply(ctx, c.id, c.texts.UnknownCommand, nil)
+		}
 	}
 }
 
@@ -175,6 +177,8 @@ func (b *Bot) handleCallback(ctx context.Context, query *tgbotapi.CallbackQuery)
 		b.sendCatalog(ctx, c)
 	case strings.HasPrefix(query.Data, buyCallbackPrefix):
 		b.startOrder(ctx, c, strings.TrimPrefix(query.Data, buyCallbackPrefix), answer)
+	case strings.HasPrefix(query.Data, adminCallbackPrefix):
+		b.handleAdminCallback(ctx, c, query, answer)
 	default:
 		answer(c.texts.UnknownAction)
 	}

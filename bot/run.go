@@ -95,8 +95,9 @@ func (b *Bot) stopWorkers(stopWork context.CancelFunc) {
 	b.log.Info("Update workers stopped")
 }
 
-// setCommands sets the command menu in English and Chinese. A failure,
-// such as a Bot API server without setMyCommands, is logged and ignored.
+// setCommands sets the command menu in English and Chinese, and the menu
+// of each admin chat. A failure, such as a Bot API server without
+// setMyCommands, is logged and ignored.
 func (b *Bot) setCommands(ctx context.Context) {
 	for _, lang := range []string{"", "zh"} {
 		t := textsFor(lang)
@@ -108,6 +109,7 @@ func (b *Bot) setCommands(ctx context.Context) {
 			return
 		}
 	}
+	b.setAdminCommands(ctx)
 }
 
 // setWebhook registers WebhookURL with the secret token. tgbotapi v5.5.1

@@ -212,11 +212,19 @@ func (s *Server) SetWebhook(url string) {
 	s.notifyLocked()
 }
 
-// Commands returns the command menu set with setMyCommands.
+// Commands returns the default command menu set with setMyCommands.
 func (s *Server) Commands() []Command {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.commands)
+}
+
+// ChatCommands returns the command menu set with setMyCommands for one
+// chat, with a scope of type "chat".
+func (s *Server) ChatCommands(chatID int64) []Command {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.chatCommands[chatID])
 }
 
 // SetCommandsUnsupported makes setMyCommands answer 404 Not Found, as Bot

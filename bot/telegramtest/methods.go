@@ -259,9 +259,25 @@ func (s *Server) setMyCommands(_ *http.Request, params url.Values) (any, *apiErr
 		}
 	}
 
+	// A menu for one chat is kept apart from the default menu. Other
+	// scopes are stored as the default menu.
+	var scope struct {
+		Type   string `json:"type"`
+		ChatID int64  `json:"chat_id"`
+	}
+	if raw := params.Get("scope"); raw != "" {
+		if err := json.Unmarshal([]byte(raw), &scope); err != nil {
+			return nil, badRequest("can't parse BotCommandScope JSON object")
+		}
+	}
+
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.commands = commands
+	if scope.Type == "chat" {
+		s.chatCommands[scope.ChatID] = commands
+	} else {
+		s.commands = commands
+	}
 	s.notifyLocked()
 	return true, nil
 }

@@ -50,6 +50,7 @@ type Server struct {
 
 	webhook             WebhookInfo
 	commands            []Command
+	chatCommands        map[int64][]Command
 	commandsUnsupported bool
 }
 
@@ -67,6 +68,7 @@ func NewServer(t testing.TB, token string) *Server {
 		calls:          make(map[string]int),
 		failures:       make(map[int64][]*failure),
 		callbacks:      make(map[string]*callbackState),
+		chatCommands:   make(map[int64][]Command),
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	t.Cleanup(s.Close)
