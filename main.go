@@ -141,20 +141,21 @@ func serve(ctx context.Context, cfg *config.Config, st *store.Store, logs *confi
 	}
 
 	shopBot, err = bot.New(ctx, bot.Options{
-		Token:         cfg.Telegram.BotToken,
-		APIEndpoint:   cfg.Telegram.APIEndpoint,
-		Mode:          cfg.Telegram.Mode,
-		WebhookURL:    cfg.Server.PublicBaseURL + webhooks.TelegramPath,
-		WebhookSecret: cfg.Telegram.WebhookSecret,
-		AdminChatIDs:  cfg.Telegram.AdminChatIDs,
-		Products:      cfg.Products,
-		Store:         st,
-		Checkout:      service,
-		Refunder:      service,
-		Outbox:        cfg.Outbox,
-		Logger:        logs.Bot,
-		Metrics:       counters,
-		HTTPClient:    &http.Client{Transport: counters.TelegramTransport(nil)},
+		Token:          cfg.Telegram.BotToken,
+		APIEndpoint:    cfg.Telegram.APIEndpoint,
+		Mode:           cfg.Telegram.Mode,
+		WebhookURL:     cfg.Server.PublicBaseURL + webhooks.TelegramPath,
+		WebhookSecret:  cfg.Telegram.WebhookSecret,
+		MaxConnections: cfg.Telegram.MaxConnections,
+		AdminChatIDs:   cfg.Telegram.AdminChatIDs,
+		Products:       cfg.Products,
+		Store:          st,
+		Checkout:       service,
+		Refunder:       service,
+		Outbox:         cfg.Outbox,
+		Logger:         logs.Bot,
+		Metrics:        counters,
+		HTTPClient:     &http.Client{Transport: counters.TelegramTransport(nil)},
 	})
 	if err != nil {
 		return fmt.Errorf("connect to the Telegram Bot API: %w", err)

@@ -83,6 +83,9 @@ type Options struct {
 	WebhookURL string
 	// WebhookSecret is registered as secret_token in webhook mode.
 	WebhookSecret string
+	// MaxConnections is sent to setWebhook as max_connections; 0 leaves
+	// Telegram's default of 40.
+	MaxConnections int
 	// AdminChatIDs are the chats of the shop's admins.
 	AdminChatIDs []int64
 	// Products is the catalog, shown in this order.
@@ -150,6 +153,7 @@ type Bot struct {
 	mode       string
 	webhookURL string
 	secret     string
+	maxConns   int
 	admin      *adminState
 	products   []config.Product
 	store      *store.Store
@@ -212,6 +216,7 @@ func newBot(opts Options) *Bot {
 		mode:           opts.Mode,
 		webhookURL:     opts.WebhookURL,
 		secret:         opts.WebhookSecret,
+		maxConns:       opts.MaxConnections,
 		products:       opts.Products,
 		store:          opts.Store,
 		checkout:       opts.Checkout,

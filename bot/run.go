@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
@@ -124,6 +127,10 @@ func (b *Bot) setWebhook(ctx context.Context) error {
 		"secret_token":    b.secret,
 		"allowed_updates": string(allowed),
 	}
+	if b.maxConns > 0 {
+		params["max_connections"] = strconv.Itoa(b.maxConns)
+	}
+	warnUnsupportedWebhookPort(b.log, b.webhookURL)
 
 	callCtx, cancel := context.WithTimeout(ctx, b.requestTimeout)
 	defer cancel()
@@ -246,4 +253,26 @@ func (p *poller) confirm(ctx context.Context) {
 		return
 	}
 	p.bot.log.Debug("Confirmed handled updates", "offset", p.offset)
+}
+
+// webhookPorts are the only ports Telegram delivers webhook updates to.
+var webhookPorts = map[string]bool{"443": true, "80": true, "88": true, "8443": true}
+
+// warnUnsupportedWebhookPort logs a warning when the webhook URL's port is
+// one Telegram does not deliver to, because setWebhook may still succeed
+// and updates then silently never arrive.
+func warnUnsupportedWebhookPort(log *slog.Logger, webhookURL string) {
+	parsed, err := url.Parse(webhookURL)
+	if err != nil {
+		return
+	}
+	port := parsed.Port()
+	if port == "" {
+		port = map[string]string{"https": "443", "http": "80"}[parsed.Scheme]
+	}
+	if !webhookPorts[port] {
+		log.Warn("Telegram delivers webhook updates only to ports 443, 80, 88 and 8443; "+
+			"change PUBLIC_BASE_URL or put a proxy on one of them",
+			"webhook_url", webhookURL, "port", port)
+	}
 }

@@ -1,9 +1,11 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"runtime"
 	"slices"
@@ -109,6 +111,7 @@ func TestRun_WebhookModeRegistersWebhook(t *testing.T) {
 		o.Mode = config.ModeWebhook
 		o.WebhookURL = hookURL
 		o.WebhookSecret = "s3cret_Token-1"
+		o.MaxConnections = 12
 	})
 	e.tg.WaitUntil(t, "setWebhook", func() bool { return e.tg.Webhook().URL != "" })
 
@@ -118,6 +121,12 @@ func TestRun_WebhookModeRegistersWebhook(t *testing.T) {
 	}
 	if !slices.Equal(info.AllowedUpdates, []string{"message", "callback_query"}) {
 		t.Errorf("allowed updates = %v", info.AllowedUpdates)
+	}
+	if info.MaxConnections != 12 {
+		t.Errorf("max_connections = %d, want 12", info.MaxConnections)
+	}
+	if lines := e.logs.lines("Telegram delivers webhook updates only to ports"); len(lines) != 0 {
+		t.Errorf("port 443 warned about: %v", lines)
 	}
 
 	update := tgbotapi.Update{UpdateID: 42, Message: &tgbotapi.Message{
@@ -349,4 +358,22 @@ func textUpdate(id int, chatID int64, text string) tgbotapi.Update {
 		From: &tgbotapi.User{ID: chatID, FirstName: "User"},
 		Chat: &tgbotapi.Chat{ID: chatID, Type: "private"},
 	}}
+}
+
+func TestWarnUnsupportedWebhookPort_Table(t *testing.T) {
+	cases := map[string]bool{
+		"https://shop.example.test/webhook/telegram":      false,
+		"https://shop.example.test:8443/webhook/telegram": false,
+		"https://shop.example.test:88/webhook/telegram":   false,
+		"http://shop.example.test/webhook/telegram":       false,
+		"https://shop.example.test:8000/webhook/telegram": true,
+	}
+	for webhookURL, warned := range cases {
+		var buf bytes.Buffer
+		log := slog.New(slog.NewTextHandler(&buf, nil))
+		warnUnsupportedWebhookPort(log, webhookURL)
+		if got := buf.Len() > 0; got != warned {
+			t.Errorf("%s: warned = %v, want %v", webhookURL, got, warned)
+		}
+	}
 }

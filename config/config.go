@@ -35,6 +35,9 @@ type TelegramConfig struct {
 	// WebhookSecret is sent by Telegram in X-Telegram-Bot-Api-Secret-Token.
 	WebhookSecret string
 	AdminChatIDs  []int64
+	// MaxConnections is setWebhook's max_connections: how many HTTPS
+	// connections Telegram opens at once to deliver updates, 1-100.
+	MaxConnections int
 }
 
 // Bot modes.

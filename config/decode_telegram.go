@@ -25,6 +25,14 @@ func (d decoder) telegram() TelegramConfig {
 		AdminChatIDs:  d.chatIDs("telegram.admin_chat_ids"),
 	}
 
+	const connectionsFix = "use 1-100"
+	if n, ok := d.integer("telegram.max_connections", "whole number", connectionsFix); ok {
+		if n < 1 || n > 100 {
+			d.p.add("telegram.max_connections", "%d is out of range: %s", n, connectionsFix)
+		}
+		t.MaxConnections = n
+	}
+
 	if d.required("telegram.bot_token", t.BotToken, "set it to the token from @BotFather") &&
 		!botTokenPattern.MatchString(t.BotToken) {
 		d.p.add("telegram.bot_token", "is not a bot token (digits, a colon, then letters, "+

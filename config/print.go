@@ -77,6 +77,7 @@ func (c *Config) entries() []entry {
 		"server.public_base_url":      c.Server.PublicBaseURL,
 		"server.ssl_cert_path":        c.Server.SSLCertPath,
 		"server.ssl_key_path":         c.Server.SSLKeyPath,
+		"telegram.max_connections":    fmt.Sprint(c.Telegram.MaxConnections),
 		"server.metrics_listen":       c.Server.MetricsListen,
 		"server.pingpong_allowed_ips": strings.Join(c.Server.PingPongAllowedIPs, ","),
 		"server.trusted_proxies":      strings.Join(c.Server.TrustedProxies, ","),

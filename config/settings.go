@@ -18,6 +18,7 @@ var settings = []setting{
 	{key: "telegram.mode", env: "BOT_MODE", def: ModePolling},
 	{key: "telegram.webhook_secret", env: "TELEGRAM_WEBHOOK_SECRET", secret: true},
 	{key: "telegram.admin_chat_ids", env: "ADMIN_CHAT_IDS"},
+	{key: "telegram.max_connections", env: "TELEGRAM_MAX_CONNECTIONS", def: "40"},
 
 	{key: "server.listen", env: "WEBHOOK_LISTEN", def: "0.0.0.0"},
 	{key: "server.port", env: "WEBHOOK_PORT", def: "8000"},
