@@ -309,6 +309,7 @@ func TestApp_PurchaseToDelivery(t *testing.T) {
 		`shopbot_notifications_received_total{notify_type="RECHARGE",outcome="duplicate"} 1`,
 		`shopbot_notification_signature_failures_total 1`,
 		`shopbot_order_success_ratio 1`,
+		`shopbot_telegram_updates_total{type="callback_query"} 2`,
 		`shopbot_pingpong_request_duration_seconds_count{call="prePay",outcome="ok"} 2`,
 	})
 

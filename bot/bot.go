@@ -46,6 +46,9 @@ type Checkout interface {
 // Prometheus counters. Its methods must be safe for concurrent use and must
 // not block.
 type Metrics interface {
+	// UpdateHandled counts an update by type: "message", "callback_query"
+	// or "other".
+	UpdateHandled(kind string)
 	// OutboxSent counts an outbox message of the kind that Telegram accepted.
 	OutboxSent(kind string)
 	// OutboxRetried counts a failed send that will be tried again.
@@ -365,6 +368,7 @@ func orDefault[T int | float64 | time.Duration](value, fallback T) T {
 
 type noMetrics struct{}
 
+func (noMetrics) UpdateHandled(string) {}
 func (noMetrics) OutboxSent(string)    {}
 func (noMetrics) OutboxRetried(string) {}
 func (noMetrics) OutboxDead(string)    {}

@@ -35,10 +35,13 @@ type chat struct {
 func (b *Bot) handleUpdate(ctx context.Context, update tgbotapi.Update) {
 	switch {
 	case update.Message != nil:
+		b.metrics.UpdateHandled("message")
 		b.handleMessage(ctx, update.Message)
 	case update.CallbackQuery != nil:
+		b.metrics.UpdateHandled("callback_query")
 		b.handleCallback(ctx, update.CallbackQuery)
 	default:
+		b.metrics.UpdateHandled("other")
 		b.log.Debug("Ignoring update without message or callback query", "update_id", update.UpdateID)
 	}
 }

@@ -171,6 +171,7 @@ type countingMetrics struct {
 	rejected int
 }
 
+func (m *countingMetrics) UpdateHandled(string) {}
 func (m *countingMetrics) OutboxSent(string)    { m.add(&m.sent, 1) }
 func (m *countingMetrics) OutboxRetried(string) { m.add(&m.retried, 1) }
 func (m *countingMetrics) OutboxDead(string)    { m.add(&m.dead, 1) }
