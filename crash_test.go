@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -248,6 +249,11 @@ func TestCrash_KillMidStreamLosesNothing(t *testing.T) {
 		return countOutbox(t, st, store.OutboxPending) == 0
 	})
 	second.stop()
+	for _, step := range []string{"Stopped polling", "Outbox sender stopped", "Reconciler stopped", "Database closed"} {
+		if !strings.Contains(second.output.String(), step) {
+			t.Errorf("shutdown after SIGTERM did not log %q", step)
+		}
+	}
 
 	assertAppliedOnce(t, st, orders)
 	assertPaidMessagesAfterCrash(t, telegram, orders, pendingPaid, receivedBeforeKill)
