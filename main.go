@@ -191,7 +191,10 @@ func serve(ctx context.Context, cfg *config.Config, st *store.Store, logs *confi
 	reconciler := service.NewReconciler(payments.ReconcilerOptions{
 		PendingAge: cfg.Reconciler.PendingAge,
 		Interval:   cfg.Reconciler.Interval,
-		OnFailure:  counters.ReconcileFailure,
+		// An order is "creating" while prePay runs, which the client bounds
+		// with the PingPong timeout, so twice that plus a margin is safe.
+		MinCreatingAge: 2*cfg.PingPong.Timeout + time.Minute,
+		OnFailure:      counters.ReconcileFailure,
 	})
 
 	group, groupCtx := errgroup.WithContext(ctx)

@@ -64,7 +64,7 @@ func (b *Bot) collectDeadLetters(ctx context.Context) (*deadLetterReport, error)
 
 	stuckBefore := r.now.Add(-stuckCreatingAge)
 	creating := []store.OrderStatus{store.StatusCreating}
-	if r.stuckOrders, err = b.store.ListOrdersByStatus(ctx, creating, stuckBefore, adminListLimit); err != nil {
+	if r.stuckOrders, err = b.store.ListOrdersByStatus(ctx, creating, stuckBefore, 0, adminListLimit); err != nil {
 		return nil, err
 	}
 	if r.stuckCount, err = b.store.CountOrdersInStatus(ctx, store.StatusCreating, stuckBefore); err != nil {

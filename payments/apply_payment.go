@@ -33,7 +33,7 @@ func (s *Service) markPaid(ctx context.Context, tx *store.Store, order *store.Or
 		return s.reject(ctx, tx, order, fmt.Sprintf("payment succeeded for an order in state %s", order.Status))
 	}
 
-	wasExpired := order.Status == store.StatusExpired
+	previous := order.Status
 	paidAt := s.now()
 	err := tx.TransitionOrder(ctx, order, store.StatusPaid, store.OrderChange{
 		TransactionID: ev.TransactionID,
@@ -48,9 +48,9 @@ func (s *Service) markPaid(ctx context.Context, tx *store.Store, order *store.Or
 
 	text := fmt.Sprintf("Order %s paid: %s, %s", order.MerchantTransactionID, order.ProductName,
 		FormatMoney(order.AmountMinor, order.Currency))
-	if wasExpired {
-		text = fmt.Sprintf("Order %s was paid after its checkout expired; it is now paid and delivered: %s, %s",
-			order.MerchantTransactionID, order.ProductName, FormatMoney(order.AmountMinor, order.Currency))
+	if previous == store.StatusExpired || previous == store.StatusCheckoutFailed {
+		text = fmt.Sprintf("Order %s was paid while %s; it is now paid and delivered: %s, %s",
+			order.MerchantTransactionID, previous, order.ProductName, FormatMoney(order.AmountMinor, order.Currency))
 	}
 	if err := s.alertAdmins(ctx, tx, order.MerchantTransactionID, text); err != nil {
 		return applied{}, err

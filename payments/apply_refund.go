@@ -26,7 +26,11 @@ func (s *Service) applyRefund(ctx context.Context, tx *store.Store, order *store
 		if err := s.updateRefundRecord(ctx, tx, ev, store.RefundFailed); err != nil {
 			return applied{}, err
 		}
-		text := fmt.Sprintf("Refund %s of order %s failed: %s", ev.RefundID, order.MerchantTransactionID, ev.Reason)
+		reason := ev.Reason
+		if reason == "" {
+			reason = "PingPong gave no reason"
+		}
+		text := fmt.Sprintf("Refund %s of order %s failed: %s", ev.RefundID, order.MerchantTransactionID, reason)
 		if err := s.alertAdmins(ctx, tx, order.MerchantTransactionID, text); err != nil {
 			return applied{}, err
 		}
@@ -80,6 +84,11 @@ func (s *Service) updateRefundRecord(ctx context.Context, tx *store.Store, ev ev
 	}
 	if err != nil {
 		return err
+	}
+	if refund.Status == store.RefundSucceeded && status == store.RefundFailed {
+		// The money was refunded already; a later FAILED for the same
+		// refund cannot take it back.
+		return nil
 	}
 	refund.Status = status
 	refund.RefundID = ev.RefundID

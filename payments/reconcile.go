@@ -26,6 +26,10 @@ type ReconcilerOptions struct {
 	// ExpiryGrace is how long after its link expired an order is expired
 	// even though PingPong could not be asked.
 	ExpiryGrace time.Duration
+	// MinCreatingAge is how long an order may stay in "creating" before the
+	// reconciler looks at it; set it above the PingPong call timeout so an
+	// answer still on its way is not taken for a lost one.
+	MinCreatingAge time.Duration
 	// OnFailure is called once per failed inquiry, for metrics.
 	OnFailure func()
 }
@@ -43,8 +47,8 @@ type Reconciler struct {
 }
 
 type retryState struct {
-	failures int
-	next     time.Time
+	inquiries int
+	next      time.Time
 }
 
 // unpaidStatuses are the states the reconciler looks at.
@@ -66,6 +70,9 @@ func (s *Service) NewReconciler(opts ReconcilerOptions) *Reconciler {
 	}
 	if opts.ExpiryGrace <= 0 {
 		opts.ExpiryGrace = 24 * time.Hour
+	}
+	if opts.MinCreatingAge < opts.PendingAge {
+		opts.MinCreatingAge = opts.PendingAge
 	}
 	if opts.OnFailure == nil {
 		opts.OnFailure = func() {}
@@ -90,38 +97,72 @@ func (r *Reconciler) Run(ctx context.Context) error {
 	}
 }
 
-// RunOnce queries PingPong about each unpaid order older than PendingAge whose
-// retry wait is over, and returns how many inquiries failed.
+// reconcilePage is how many unpaid orders one database query reads.
+const reconcilePage = 200
+
+// RunOnce queries PingPong about unpaid orders older than PendingAge whose
+// wait is over, at most BatchSize of them, and returns how many inquiries
+// failed. It pages through all unpaid orders, so old abandoned checkouts
+// cannot keep newer orders from being looked at.
 func (r *Reconciler) RunOnce(ctx context.Context) int {
 	now := r.svc.now()
-	orders, err := r.svc.opts.Store.ListOrdersByStatus(ctx, unpaidStatuses, now.Add(-r.opts.PendingAge), r.opts.BatchSize)
-	if err != nil {
-		if ctx.Err() == nil {
-			r.log.Error("Failed to list unpaid orders", "error", err)
+	cutoff := now.Add(-r.opts.PendingAge)
+	failures, inquiries := 0, 0
+	seen := make(map[string]bool)
+	var afterID uint
+	for inquiries < r.opts.BatchSize && ctx.Err() == nil {
+		orders, err := r.svc.opts.Store.ListOrdersByStatus(ctx, unpaidStatuses, cutoff, afterID, reconcilePage)
+		if err != nil {
+			if ctx.Err() == nil {
+				r.log.Error("Failed to list unpaid orders", "error", err)
+			}
+			return failures
 		}
-		return 0
-	}
-
-	failures := 0
-	for i := range orders {
-		if ctx.Err() != nil {
+		if len(orders) == 0 {
+			r.forgetExcept(seen)
 			break
 		}
-		order := &orders[i]
-		if !r.due(order.MerchantTransactionID, now) {
-			continue
+		for i := range orders {
+			order := &orders[i]
+			afterID = order.ID
+			seen[order.MerchantTransactionID] = true
+			if !r.ready(order, now) {
+				continue
+			}
+			inquiries++
+			if !r.inquire(ctx, order, now) {
+				failures++
+			}
+			if inquiries >= r.opts.BatchSize || ctx.Err() != nil {
+				break
+			}
 		}
-		if err := r.reconcile(ctx, order, now); err != nil {
-			failures++
-			r.opts.OnFailure()
-			wait := r.backoff(order.MerchantTransactionID, now)
-			r.log.Warn("Order inquiry failed",
-				"order_id", order.MerchantTransactionID, "retry_in", wait, "error", err)
-			continue
-		}
-		r.clear(order.MerchantTransactionID)
 	}
 	return failures
+}
+
+// ready reports whether an order is due for an inquiry. An order still
+// being created waits MinCreatingAge, so a slow prePay is not mistaken for
+// a lost one.
+func (r *Reconciler) ready(order *store.Order, now time.Time) bool {
+	if order.Status == store.StatusCreating && now.Sub(order.CreatedAt) < r.opts.MinCreatingAge {
+		return false
+	}
+	return r.due(order.MerchantTransactionID, now)
+}
+
+// inquire reconciles one order and schedules its next inquiry; it returns
+// false when the inquiry failed.
+func (r *Reconciler) inquire(ctx context.Context, order *store.Order, now time.Time) bool {
+	err := r.reconcile(ctx, order, now)
+	wait := r.backoff(order.MerchantTransactionID, now)
+	if err != nil {
+		r.opts.OnFailure()
+		r.log.Warn("Order inquiry failed",
+			"order_id", order.MerchantTransactionID, "retry_in", wait, "error", err)
+		return false
+	}
+	return true
 }
 
 // reconcile queries PingPong about one order and applies the result.
@@ -216,15 +257,16 @@ func (r *Reconciler) due(orderID string, now time.Time) bool {
 	return !ok || !now.Before(state.next)
 }
 
-// backoff records a failed inquiry and returns the wait before the next
-// one: Interval doubled per failure, capped at MaxBackoff.
+// backoff records an inquiry that left the order unpaid, or failed, and
+// returns the wait before the next one: Interval doubled per inquiry,
+// capped at MaxBackoff.
 func (r *Reconciler) backoff(orderID string, now time.Time) time.Duration {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	state := r.retries[orderID]
-	state.failures++
+	state.inquiries++
 	wait := r.opts.Interval
-	for i := 1; i < state.failures && wait < r.opts.MaxBackoff; i++ {
+	for i := 1; i < state.inquiries && wait < r.opts.MaxBackoff; i++ {
 		wait *= 2
 	}
 	wait = min(wait, r.opts.MaxBackoff)
@@ -233,8 +275,14 @@ func (r *Reconciler) backoff(orderID string, now time.Time) time.Duration {
 	return wait
 }
 
-func (r *Reconciler) clear(orderID string) {
+// forgetExcept drops the wait of every order not in keep, which are the
+// orders that are no longer unpaid.
+func (r *Reconciler) forgetExcept(keep map[string]bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	delete(r.retries, orderID)
+	for orderID := range r.retries {
+		if !keep[orderID] {
+			delete(r.retries, orderID)
+		}
+	}
 }

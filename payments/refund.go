@@ -55,10 +55,17 @@ func (s *Service) RefundOrder(ctx context.Context, orderID string, amountMinor i
 		NotificationURL:       s.NotificationURL(),
 	})
 	if err != nil {
-		refund.Status = store.RefundFailed
+		// Only PingPong's own rejection proves no refund was made. After a
+		// timeout or a network error the refund may exist, so the request
+		// stays "requested" and keeps its amount reserved until PingPong's
+		// notification settles it.
+		var apiErr *APIError
+		if errors.As(err, &apiErr) {
+			refund.Status = store.RefundFailed
+		}
 		refund.LastError = err.Error()
-		if saveErr := s.opts.Store.UpdateRefund(ctx, refund); saveErr != nil {
-			s.log.Error("Failed to save refund failure",
+		if saveErr := s.opts.Store.SettleRefundRequest(ctx, refund); saveErr != nil {
+			s.log.Error("Failed to save refund error",
 				"order_id", orderID, "merchant_refund_id", refund.MerchantRefundID, "error", saveErr)
 		}
 		return refund, fmt.Errorf("payments: refund order %s: %w", orderID, err)
@@ -69,7 +76,7 @@ func (s *Service) RefundOrder(ctx context.Context, orderID string, amountMinor i
 		refund.Status = store.RefundFailed
 		refund.LastError = strings.TrimSpace(result.ResultCode + " " + result.ResultDescription)
 	}
-	if err := s.opts.Store.UpdateRefund(ctx, refund); err != nil {
+	if err := s.opts.Store.SettleRefundRequest(ctx, refund); err != nil {
 		return refund, fmt.Errorf("payments: save refund of order %s: %w", orderID, err)
 	}
 	s.log.Info("Refund requested",

@@ -40,6 +40,8 @@ const CheckoutValidity = 48 * time.Hour
 // PingPong or the network; the buyer should try again later.
 var ErrCheckoutUnavailable = errors.New("payments: checkout unavailable")
 
+var errCheckoutClosed = errors.New("payments: order closed during checkout creation")
+
 // Gateway is the part of the PingPong API the service uses. *Client
 // implements it.
 type Gateway interface {
@@ -172,18 +174,26 @@ func (s *Service) CreateOrder(ctx context.Context, user *store.User, product con
 		if err != nil {
 			return err
 		}
-		if current.Status != store.StatusCreating {
-			// A notification or the reconciler got here first; keep its state
-			// and only fill in the link.
-			*order = *current
+		*order = *current
+		switch current.Status {
+		case store.StatusCreating:
+			return tx.TransitionOrder(ctx, order, store.StatusPending, store.OrderChange{
+				TransactionID: result.TransactionID,
+				PaymentURL:    result.PaymentURL,
+			})
+		case store.StatusCheckoutFailed:
+			// The reconciler gave up on the order while prePay was still
+			// running; the buyer must not get a link for a closed order.
+			return errCheckoutClosed
+		default:
+			// A notification got here first; keep its state.
 			return nil
 		}
-		*order = *current
-		return tx.TransitionOrder(ctx, order, store.StatusPending, store.OrderChange{
-			TransactionID: result.TransactionID,
-			PaymentURL:    result.PaymentURL,
-		})
 	})
+	if errors.Is(err, errCheckoutClosed) {
+		return nil, fmt.Errorf("%w: order %s was closed while its checkout was created",
+			ErrCheckoutUnavailable, order.MerchantTransactionID)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("payments: save checkout of order %s: %w", order.MerchantTransactionID, err)
 	}

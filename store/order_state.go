@@ -26,7 +26,7 @@ const (
 	// A late payment still moves it to paid.
 	StatusExpired OrderStatus = "expired"
 	// StatusCheckoutFailed is an order whose checkout could not be created;
-	// it was never payable.
+	// the buyer never got a link, but a late payment still moves it to paid.
 	StatusCheckoutFailed OrderStatus = "checkout_failed"
 )
 
@@ -39,7 +39,9 @@ var orderTransitions = map[OrderStatus][]OrderStatus{
 	StatusPaid:              {StatusPartiallyRefunded, StatusRefunded},
 	StatusPartiallyRefunded: {StatusPartiallyRefunded, StatusRefunded},
 	StatusRefunded:          {},
-	StatusCheckoutFailed:    {},
+	// A signed SUCCESS for an order given up during checkout creation is
+	// real money, so it still pays the order.
+	StatusCheckoutFailed: {StatusPaid},
 }
 
 // CanTransition reports whether an order may move from one state to another.

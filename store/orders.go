@@ -40,12 +40,13 @@ func (s *Store) ListUserOrders(ctx context.Context, userID int64, limit int) ([]
 }
 
 // ListOrdersByStatus returns orders in one of the states created before the
-// given time, oldest first.
-func (s *Store) ListOrdersByStatus(ctx context.Context, statuses []OrderStatus, createdBefore time.Time, limit int) ([]Order, error) {
+// given time with an id above afterID, in id order, so callers can page
+// through all of them.
+func (s *Store) ListOrdersByStatus(ctx context.Context, statuses []OrderStatus, createdBefore time.Time, afterID uint, limit int) ([]Order, error) {
 	var orders []Order
 	err := s.with(ctx).
-		Where("status IN ? AND created_at < ?", statuses, createdBefore).
-		Order("created_at ASC, id ASC").
+		Where("status IN ? AND created_at < ? AND id > ?", statuses, createdBefore, afterID).
+		Order("id ASC").
 		Limit(limit).
 		Find(&orders).Error
 	if err != nil {

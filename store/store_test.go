@@ -83,7 +83,8 @@ func TestCanTransition_Table(t *testing.T) {
 		{StatusPaid, StatusRefunded, true},
 		{StatusPartiallyRefunded, StatusRefunded, true},
 		{StatusRefunded, StatusPaid, false},
-		{StatusCheckoutFailed, StatusPaid, false},
+		{StatusCheckoutFailed, StatusPaid, true},
+		{StatusCheckoutFailed, StatusPending, false},
 		{StatusExpired, StatusFailed, false},
 		{StatusCreating, StatusPending, true},
 	}
