@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"telegram-bot-webhook/store"
 )
@@ -57,11 +58,7 @@ func (s *Service) applyInTx(ctx context.Context, tx *store.Store, ev event) (app
 
 	order, err := tx.GetOrder(ctx, ev.MerchantTransactionID)
 	if errors.Is(err, store.ErrNotFound) {
-		detail := "no order with merchantTransactionId " + ev.MerchantTransactionID
-		if err := tx.InsertNotification(ctx, ev.record(store.OutcomeUnknownOrder, detail, nil)); err != nil {
-			return applied{}, err
-		}
-		return applied{outcome: store.OutcomeUnknownOrder, detail: detail}, nil
+		return s.recordUnknownOrder(ctx, tx, ev)
 	}
 	if err != nil {
 		return applied{}, err
@@ -87,6 +84,27 @@ func (s *Service) applyInTx(ctx context.Context, tx *store.Store, ev event) (app
 	return done, nil
 }
 
+// recordUnknownOrder stores an event for an order we do not have. A
+// payment that succeeded means money arrived without an order, so the
+// admins are told.
+func (s *Service) recordUnknownOrder(ctx context.Context, tx *store.Store, ev event) (applied, error) {
+	detail := "no order with merchantTransactionId " + ev.MerchantTransactionID
+	if err := tx.InsertNotification(ctx, ev.record(store.OutcomeUnknownOrder, detail, nil)); err != nil {
+		return applied{}, err
+	}
+	done := applied{outcome: store.OutcomeUnknownOrder, detail: detail}
+	if ev.Status != StatusSuccess {
+		return done, nil
+	}
+	text := fmt.Sprintf("PingPong reported %s %s of %s %s for order %s, which this shop does not have (transaction %s)",
+		ev.NotifyType, ev.Status, ev.Amount, ev.Currency, ev.MerchantTransactionID, ev.TransactionID)
+	if err := s.alertAdmins(ctx, tx, ev.MerchantTransactionID, text); err != nil {
+		return applied{}, err
+	}
+	done.queued = len(s.opts.AdminChatIDs) > 0
+	return done, nil
+}
+
 // reject stores nothing itself: it queues the admin alert and returns the
 // rejected outcome, which applyInTx stores with the event key so the same
 // event is not alerted twice.
@@ -101,7 +119,7 @@ func (s *Service) reject(ctx context.Context, tx *store.Store, order *store.Orde
 // checkMatch compares the event's money and ids with the order and returns
 // a description of the first mismatch, or "" when they match.
 func checkMatch(order *store.Order, ev event, wantAmount int64) string {
-	if ev.Currency != order.Currency {
+	if !strings.EqualFold(ev.Currency, order.Currency) {
 		return fmt.Sprintf("currency %q does not match the order's %q", ev.Currency, order.Currency)
 	}
 	if order.TransactionID != "" && ev.TransactionID != "" && ev.TransactionID != order.TransactionID {

@@ -29,6 +29,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"telegram-bot-webhook/config"
 	"telegram-bot-webhook/store"
 )
@@ -98,6 +100,10 @@ const NotificationPath = "/webhook/pingpong"
 type Service struct {
 	opts ServiceOptions
 	log  *slog.Logger
+	// invalidRecords bounds how many unverified bodies are stored.
+	invalidRecords *rate.Limiter
+	// signatureAlerts bounds admin alerts about failed signature checks.
+	signatureAlerts *rate.Limiter
 }
 
 // NewService returns a Service; Store, Gateway and Salt are required.
@@ -120,7 +126,12 @@ func NewService(opts ServiceOptions) (*Service, error) {
 	if opts.Metrics == nil {
 		opts.Metrics = noMetrics{}
 	}
-	return &Service{opts: opts, log: opts.Logger}, nil
+	return &Service{
+		opts:            opts,
+		log:             opts.Logger,
+		invalidRecords:  rate.NewLimiter(1, 60),
+		signatureAlerts: rate.NewLimiter(rate.Every(time.Hour), 1),
+	}, nil
 }
 
 // NotificationURL returns the URL PingPong posts notifications to.

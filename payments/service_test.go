@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -378,6 +379,45 @@ func TestProcessNotification_UnknownOrderStored(t *testing.T) {
 	}
 	if len(stored) != 1 {
 		t.Fatalf("stored notifications = %d, want 1", len(stored))
+	}
+	assertKinds(t, f.messages(adminChat), store.MessageAdmin)
+}
+
+func TestProcessNotification_BadSignatureAlertsAdminsOnce(t *testing.T) {
+	f := newFixture(t)
+	order := f.createOrder()
+	body := f.fake.PaymentNotification(order.MerchantTransactionID, payments.StatusSuccess)
+	forged := strings.Replace(string(body), `"sign":"`, `"sign":"00`, 1)
+
+	for range 3 {
+		if result := f.process([]byte(forged)); result.Outcome != store.OutcomeBadSignature {
+			t.Fatalf("outcome = %s, want bad_signature", result.Outcome)
+		}
+	}
+	assertKinds(t, f.messages(adminChat), store.MessageAdmin)
+}
+
+func TestProcessNotification_InvalidBodiesStoredAtBoundedRate(t *testing.T) {
+	f := newFixture(t)
+	for range 100 {
+		f.process([]byte(`{"junk":`))
+	}
+	stored, err := f.store.ListNotificationsByOutcome(f.ctx, store.OutcomeMalformed, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stored) < 60 || len(stored) >= 100 {
+		t.Fatalf("stored malformed bodies = %d, want the burst of 60 and not all 100", len(stored))
+	}
+}
+
+func TestProcessNotification_CurrencyCaseIgnored(t *testing.T) {
+	f := newFixture(t)
+	order := f.createOrder()
+	result := f.process(f.fake.PaymentNotification(order.MerchantTransactionID, payments.StatusSuccess,
+		pingpongtest.WithCurrency("usd")))
+	if result.Outcome != store.OutcomeApplied {
+		t.Fatalf("outcome = %s (%s), want applied", result.Outcome, result.Detail)
 	}
 }
 
