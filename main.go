@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"telegram-bot-webhook/bot"
 	"telegram-bot-webhook/config"
 	"telegram-bot-webhook/payments"
+	"telegram-bot-webhook/payments/tools"
 	"telegram-bot-webhook/store"
 	"telegram-bot-webhook/webhooks"
 	"telegram-bot-webhook/webhooks/metrics"
@@ -30,7 +32,13 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	opts := runOptions{Args: os.Args[1:], Getenv: os.LookupEnv, Stdout: os.Stdout}
+	opts := runOptions{
+		Args:   os.Args[1:],
+		Getenv: os.LookupEnv,
+		Stdin:  os.Stdin,
+		Stdout: os.Stdout,
+		Stderr: os.Stderr,
+	}
 	if err := run(ctx, opts); err != nil {
 		fmt.Fprintln(os.Stderr, "telegram-bot-webhook:", err)
 		os.Exit(1)
@@ -42,7 +50,9 @@ func main() {
 type runOptions struct {
 	Args   []string
 	Getenv func(string) (string, bool)
+	Stdin  io.Reader
 	Stdout io.Writer
+	Stderr io.Writer
 	// WorkDir is the folder where .env and configs/config.yaml are looked up.
 	WorkDir string
 	// Listener, when set, is used by the HTTP server instead of binding
@@ -54,7 +64,7 @@ type runOptions struct {
 // ctx is cancelled and all have stopped, or when one of them fails.
 func run(ctx context.Context, opts runOptions) error {
 	if len(opts.Args) > 0 {
-		return fmt.Errorf("unknown argument %q: run without arguments to start the bot and server", opts.Args[0])
+		return runCommand(ctx, opts)
 	}
 
 	cfg, err := config.Load(config.LoadOptions{Getenv: opts.Getenv, WorkDir: opts.WorkDir})
@@ -263,4 +273,48 @@ func serveMetrics(ctx context.Context, addr string, handler http.Handler, log *s
 	}
 	log.Info("Metrics server stopped")
 	return nil
+}
+
+// placeholderToken stands in for a missing bot token when a command that
+// never talks to Telegram loads the configuration.
+const placeholderToken = "0:placeholder-for-commands-without-telegram"
+
+// runCommand runs the "simulate" or "verify" command named by the first
+// argument. Both need only the PingPong settings and the database path, so
+// a missing bot token is not an error for them.
+func runCommand(ctx context.Context, opts runOptions) error {
+	name, args := opts.Args[0], opts.Args[1:]
+	if name != "simulate" && name != "verify" {
+		return fmt.Errorf("unknown command %q: run without arguments to start the bot and server, "+
+			"or use \"simulate\" or \"verify\"", name)
+	}
+
+	getenv := func(key string) (string, bool) {
+		value, ok := opts.Getenv(key)
+		if key == "TELEGRAM_BOT_TOKEN" && value == "" {
+			return placeholderToken, true
+		}
+		return value, ok
+	}
+	cfg, err := config.Load(config.LoadOptions{Getenv: getenv, WorkDir: opts.WorkDir})
+	if err != nil {
+		return fmt.Errorf("invalid configuration:\n%w", err)
+	}
+
+	host := cfg.Server.Listen
+	if host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	settings := tools.Settings{
+		AccID:        cfg.PingPong.AccID,
+		ClientID:     cfg.PingPong.ClientID,
+		Salt:         cfg.PingPong.Salt,
+		SignType:     cfg.PingPong.SignType,
+		DatabasePath: cfg.Database.Path,
+		LocalURL:     "http://" + net.JoinHostPort(host, strconv.Itoa(cfg.Server.Port)) + payments.NotificationPath,
+	}
+	if name == "simulate" {
+		return tools.Simulate(ctx, settings, args, opts.Stdout, opts.Stderr)
+	}
+	return tools.Verify(ctx, settings, args, opts.Stdin, opts.Stdout)
 }

@@ -49,6 +49,9 @@ type app struct {
 	stdout   *syncBuffer
 	cancel   context.CancelFunc
 	done     chan error
+	// dir is the working directory and env the environment of the app.
+	dir string
+	env map[string]string
 }
 
 func startApp(t *testing.T, extraEnv map[string]string) *app {
@@ -92,6 +95,7 @@ func startApp(t *testing.T, extraEnv map[string]string) *app {
 	for key, value := range extraEnv {
 		env[key] = value
 	}
+	a.dir, a.env = dir, env
 
 	ctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
@@ -422,5 +426,91 @@ func assertNoSecrets(t *testing.T, a *app) {
 				t.Errorf("%s contains a secret", name)
 			}
 		}
+	}
+}
+
+// getenv reads the app's environment.
+func (a *app) getenv(key string) (string, bool) {
+	value, ok := a.env[key]
+	return value, ok
+}
+
+// command runs a command-line command with the app's environment and
+// returns its output and error.
+func (a *app) command(stdin string, args ...string) (string, error) {
+	output := &syncBuffer{}
+	err := run(context.Background(), runOptions{
+		Args:    args,
+		Getenv:  a.getenv,
+		Stdin:   strings.NewReader(stdin),
+		Stdout:  output,
+		Stderr:  output,
+		WorkDir: a.dir,
+	})
+	return output.String(), err
+}
+
+func TestCommand_SimulatePaysRunningApp(t *testing.T) {
+	a := startApp(t, nil)
+	buyer := telegramtest.User{ID: 5101, FirstName: "Sim", LanguageCode: "en"}
+	orderID := a.buy(buyer, "guide")
+
+	output, err := a.command("", "simulate", "paid", "--order", orderID, "--url", a.baseURL+"/webhook/pingpong")
+	if err != nil {
+		t.Fatalf("simulate paid: %v\n%s", err, output)
+	}
+	if !strings.Contains(output, "200") {
+		t.Errorf("simulate output lacks the 200 status:\n%s", output)
+	}
+	a.telegram.WaitForMessage(t, buyer.ID, func(m telegramtest.SentMessage) bool {
+		return strings.Contains(m.Text, orderID) && strings.Contains(m.Text, "files.example.com/guide.pdf")
+	})
+
+	output, err = a.command("", "simulate", "paid", "--order", "ORD-MISSING")
+	if err == nil || !strings.Contains(err.Error()+output, "ORD-MISSING") {
+		t.Errorf("simulate for a missing order: err = %v, output:\n%s", err, output)
+	}
+}
+
+func TestCommand_VerifyDiagnosesSignType(t *testing.T) {
+	a := startApp(t, nil)
+	buyer := telegramtest.User{ID: 5102, FirstName: "Ver", LanguageCode: "en"}
+	orderID := a.buy(buyer, "guide")
+	valid := a.pingpong.PaymentNotification(orderID, payments.StatusSuccess)
+
+	output, err := a.command(string(valid), "verify")
+	if err != nil || !strings.Contains(output, "signature valid") {
+		t.Fatalf("verify of a valid body: err = %v, output:\n%s", err, output)
+	}
+
+	cfg := a.pingpong.Config()
+	md5Body, err := payments.BuildNotification(cfg.AccID, cfg.ClientID, payments.SignMD5, cfg.Salt,
+		payments.NotificationFields{NotifyType: payments.NotifyRecharge, Status: payments.StatusSuccess,
+			Amount: "9.99", Currency: "USD", MerchantTransactionID: orderID, TransactionID: "T-1", RequestID: "r-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Labelled SHA256 but signed with MD5, as a mixed-up sender does.
+	mixed := strings.Replace(string(md5Body), `"signType":"MD5"`, `"signType":"SHA256"`, 1)
+	path := filepath.Join(t.TempDir(), "notification.json")
+	if err := os.WriteFile(path, []byte(mixed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	output, err = a.command("", "verify", path)
+	if err == nil {
+		t.Fatalf("verify accepted a body signed with the other algorithm:\n%s", output)
+	}
+	if !strings.Contains(output, "MD5") {
+		t.Errorf("verify output does not name MD5:\n%s", output)
+	}
+	if strings.Contains(output, cfg.Salt) {
+		t.Error("verify output contains the salt")
+	}
+}
+
+func TestCommand_UnknownIsRejected(t *testing.T) {
+	err := run(context.Background(), runOptions{Args: []string{"serve"}, Getenv: func(string) (string, bool) { return "", false }})
+	if err == nil || !strings.Contains(err.Error(), `unknown command "serve"`) {
+		t.Fatalf("error = %v, want an unknown-command error", err)
 	}
 }
