@@ -114,6 +114,22 @@ func run(ctx context.Context, opts runOptions) error {
 // reconciler, and runs them in one errgroup: the first to fail cancels the
 // others.
 func serve(ctx context.Context, cfg *config.Config, st *store.Store, logs *config.Logs, listener net.Listener) error {
+	// The port is bound before the bot starts, so a second instance on a
+	// busy port fails before it confirms any Telegram update.
+	if listener == nil {
+		var err error
+		listener, err = net.Listen("tcp", cfg.Server.Addr())
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w", cfg.Server.Addr(), err)
+		}
+	}
+	served := false
+	defer func() {
+		if !served {
+			_ = listener.Close()
+		}
+	}()
+
 	counters := metrics.New(st)
 	client, err := payments.NewClient(payments.ClientConfig{
 		BaseURL:  cfg.PingPong.APIBase,
@@ -207,6 +223,7 @@ func serve(ctx context.Context, cfg *config.Config, st *store.Store, logs *confi
 		OnFailure:      counters.ReconcileFailure,
 	})
 
+	served = true
 	group, groupCtx := errgroup.WithContext(ctx)
 	group.Go(func() error { return stopsOthers(groupCtx, "bot", shopBot.Run(groupCtx)) })
 	group.Go(func() error { return stopsOthers(groupCtx, "HTTP server", server.Run(groupCtx)) })

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -512,5 +513,37 @@ func TestCommand_UnknownIsRejected(t *testing.T) {
 	err := run(context.Background(), runOptions{Args: []string{"serve"}, Getenv: func(string) (string, bool) { return "", false }})
 	if err == nil || !strings.Contains(err.Error(), `unknown command "serve"`) {
 		t.Fatalf("error = %v, want an unknown-command error", err)
+	}
+}
+
+func TestRun_PortInUseFailsBeforePolling(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	port := busy.Addr().(*net.TCPAddr).Port
+
+	tg := telegramtest.NewServer(t, testToken)
+	dir := t.TempDir()
+	env := map[string]string{
+		"TELEGRAM_BOT_TOKEN":    testToken,
+		"TELEGRAM_API_ENDPOINT": tg.Endpoint(),
+		"WEBHOOK_LISTEN":        "127.0.0.1",
+		"WEBHOOK_PORT":          strconv.Itoa(port),
+		"DATABASE_PATH":         filepath.Join(dir, "bot.db"),
+		"LOG_DIR":               filepath.Join(dir, "logs"),
+		"CONFIG_FILE":           filepath.Join(mustGetwd(t), "configs", "config.yaml"),
+	}
+	err = run(context.Background(), runOptions{
+		Getenv:  func(key string) (string, bool) { v, ok := env[key]; return v, ok },
+		Stdout:  io.Discard,
+		WorkDir: dir,
+	})
+	if err == nil || !strings.Contains(err.Error(), strconv.Itoa(port)) {
+		t.Fatalf("error = %v, want a listen error naming port %d", err, port)
+	}
+	if calls := tg.Calls("getUpdates"); calls != 0 {
+		t.Fatalf("getUpdates called %d times before the port was bound", calls)
 	}
 }
