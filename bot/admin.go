@@ -105,11 +105,18 @@ func (b *Bot) helpText(c chat) string {
 }
 
 // setAdminCommands sets, for each admin chat, a command menu with the
-// admin commands after the public ones. The public menu never lists them.
-// A failure, such as an admin chat that never opened the bot, is logged.
+// admin commands after the public ones. A group, whose chat id is negative,
+// gets /help and the admin commands only, because buyer commands work in
+// private chats only. The public menu never lists admin commands. A
+// failure, such as an admin chat that never opened the bot, is logged.
 func (b *Bot) setAdminCommands(ctx context.Context) {
-	commands := slices.Concat(textsEN.commandMenu(), adminEN.Commands)
+	private := slices.Concat(textsEN.commandMenu(), adminEN.Commands)
+	group := slices.Concat([]tgbotapi.BotCommand{adminEN.HelpCommand}, adminEN.Commands)
 	for id := range b.admin.chats {
+		commands := private
+		if id < 0 {
+			commands = group
+		}
 		scope := tgbotapi.BotCommandScope{Type: "chat", ChatID: id}
 		if err := b.request(ctx, tgbotapi.NewSetMyCommandsWithScope(scope, commands...)); err != nil {
 			b.log.Warn("Failed to set the admin command menu", "chat_id", id, "error", b.describe(err))

@@ -226,7 +226,7 @@ func (b *Bot) offerRefund(ctx context.Context, c chat, plan *refundPlan, amount 
 	}
 
 	b.log.Info("Admin asked to refund an order, waiting for confirmation",
-		"admin_chat_id", c.id, "order_id", orderID, "amount", plan.money(amount))
+		"admin_chat_id", c.id, "user_id", c.user.ID, "order_id", orderID, "amount", plan.money(amount))
 	keyboard := tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
 		tgbotapi.NewInlineKeyboardButtonData(adminEN.ConfirmRefundButton, refundConfirmPrefix+token),
 		tgbotapi.NewInlineKeyboardButtonData(adminEN.CancelButton, refundCancelPrefix+token),
@@ -273,7 +273,8 @@ func (b *Bot) handleAdminCallback(ctx context.Context, c chat, query *tgbotapi.C
 			return
 		}
 		answer(adminEN.RefundCancelledAnswer)
-		b.log.Info("Admin cancelled a refund", "admin_chat_id", c.id, "order_id", confirmation.orderID)
+		b.log.Info("Admin cancelled a refund",
+			"admin_chat_id", c.id, "user_id", c.user.ID, "order_id", confirmation.orderID)
 		b.editOrReply(ctx, c.id, messageID, formatHTML(adminEN.RefundCancelled, confirmation.orderID))
 	}
 }
@@ -308,7 +309,8 @@ func (b *Bot) requestConfirmedRefund(ctx context.Context, c chat, confirmation r
 		return problem
 	}
 
-	b.log.Info("Admin confirmed a refund", "admin_chat_id", c.id, "order_id", orderID, "amount", amount)
+	b.log.Info("Admin confirmed a refund",
+		"admin_chat_id", c.id, "user_id", c.user.ID, "order_id", orderID, "amount", amount)
 	refund, err := b.admin.refunder.RefundOrder(ctx, orderID, confirmation.amountMinor, c.user.ID)
 	return b.refundResultText(c, orderID, amount, refund, err)
 }

@@ -8,6 +8,9 @@ import tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 type adminTexts struct {
 	Help     string
 	Commands []tgbotapi.BotCommand
+	// HelpCommand is /help in the menu of an admin group, where it lists
+	// the admin commands only.
+	HelpCommand tgbotapi.BotCommand
 
 	StoreFailed   string
 	OrderUsage    string
@@ -57,6 +60,7 @@ var adminEN = adminTexts{
 		{Command: "refund", Description: "Admin: refund an order, /refund <id> [amount]"},
 		{Command: "resend", Description: "Admin: resend a delivery, /resend <id>"},
 	},
+	HelpCommand: tgbotapi.BotCommand{Command: "help", Description: "Admin: list of admin commands"},
 
 	StoreFailed:   "Reading the database failed. The error is in the log; try again later.",
 	OrderUsage:    "Send /order followed by an order id, such as /order ORD-123.",

@@ -8,9 +8,11 @@
 // to the same worker, so a chat's commands are answered in the order they
 // arrived, and a recently seen update_id is ignored. Order creation runs
 // beside the workers, so a slow payment provider does not hold other chats
-// back. Only private chats are served: in a group the bot answers a command
-// addressed to it with a pointer to the private chat and ignores all other
-// messages.
+// back. Buyers are served in private chats only: in a group the bot answers
+// a command addressed to it with a pointer to the private chat and ignores
+// all other messages. The exception is a group listed among the admin
+// chats, where every member may use the admin commands and the refund
+// buttons, and a refund is confirmed only by the member who requested it.
 package bot
 
 import (

@@ -20,7 +20,8 @@ const (
 	ordersShown = 10
 )
 
-// chat is the sender of one update in a private chat.
+// chat is the chat and sender of one update: a private chat, or an admin
+// group whose sender is not stored (see groupChat).
 type chat struct {
 	id    int64
 	user  store.User
@@ -54,7 +55,7 @@ func (b *Bot) handleMessage(ctx context.Context, msg *tgbotapi.Message) {
 	if msg.Chat.Type != "private" {
 		// In groups only a command meant for this bot gets a reply.
 		if command != "" && addressed {
-			b.reply(ctx, msg.Chat.ID, textsFor(msg.From.LanguageCode).PrivateOnly, nil)
+			b.handleGroupCommand(ctx, groupChat(msg.Chat.ID, msg.From), command, args)
 		}
 		return
 	}
@@ -82,6 +83,39 @@ func (b *Bot) handleMessage(ctx context.Context, msg *tgbotapi.Message) {
 	}
 }
 
+// handleGroupCommand runs an admin command or /help in a group listed
+// among the admin chats, where every member counts as an admin. Any other
+// command, and every command in other groups, gets a pointer to the
+// private chat.
+func (b *Bot) handleGroupCommand(ctx context.Context, c chat, command, args string) {
+	if b.isAdmin(c.id) {
+		if command == "help" {
+			b.reply(ctx, c.id, adminEN.Help, nil)
+			return
+		}
+		if b.handleAdminCommand(ctx, c, command, args) {
+			return
+		}
+	}
+	b.reply(ctx, c.id, c.texts.PrivateOnly, nil)
+}
+
+// groupChat returns the chat of an update from a group. The sender is not
+// stored as a user, because a stored user's chat is the private chat with
+// the bot, where the outbox delivers the user's messages.
+func groupChat(chatID int64, from *tgbotapi.User) chat {
+	return chat{
+		id: chatID,
+		user: store.User{
+			ID:           from.ID,
+			Username:     from.UserName,
+			FirstName:    from.FirstName,
+			LanguageCode: from.LanguageCode,
+		},
+		texts: textsFor(from.LanguageCode),
+	}
+}
+
 // parseCommand splits "/name@bot args" into the lowercased name and the
 // arguments. addressed is false when the command names another bot.
 func parseCommand(text, username string) (command, args string, addressed bool) {
@@ -97,8 +131,10 @@ func parseCommand(text, username string) (command, args string, addressed bool) 
 	return strings.ToLower(name), strings.TrimSpace(rest), addressed
 }
 
-// register stores the user, which also marks a user reachable again, and
-// returns the chat with the user's language.
+// register stores the user and returns the chat with the user's language.
+// Storing marks an unreachable user reachable again and queues again the
+// buyer messages dropped while the user blocked the bot, and the sender is
+// then woken for them.
 func (b *Bot) register(ctx context.Context, chatID int64, from *tgbotapi.User) chat {
 	c := chat{
 		id: chatID,
@@ -111,11 +147,17 @@ func (b *Bot) register(ctx context.Context, chatID int64, from *tgbotapi.User) c
 		},
 		texts: textsFor(from.LanguageCode),
 	}
-	if err := b.store.UpsertUser(ctx, &c.user); err != nil {
+	requeued, err := b.store.UpsertUserAndRequeue(ctx, &c.user)
+	if err != nil {
 		b.log.Error("Failed to store user", "user_id", from.ID, "chat_id", chatID, "error", err)
 		return c
 	}
 	c.registered = true
+	if requeued > 0 {
+		b.log.Info("User is reachable again, queued their dropped messages again",
+			"user_id", from.ID, "chat_id", chatID, "count", requeued)
+		b.WakeSender()
+	}
 	return c
 }
 
@@ -168,7 +210,18 @@ func (b *Bot) handleCallback(ctx context.Context, query *tgbotapi.CallbackQuery)
 		return
 	}
 	lang := textsFor(query.From.LanguageCode)
-	if query.Message == nil || query.Message.Chat == nil || query.Message.Chat.Type != "private" {
+	if query.Message == nil || query.Message.Chat == nil {
+		answer(lang.PrivateOnly)
+		return
+	}
+	if query.Message.Chat.Type != "private" {
+		// Admin buttons also work in a group listed among the admin chats.
+		// A refund confirmation still checks the user who sent /refund.
+		chatID := query.Message.Chat.ID
+		if b.isAdmin(chatID) && strings.HasPrefix(query.Data, adminCallbackPrefix) {
+			b.handleAdminCallback(ctx, groupChat(chatID, query.From), query, answer)
+			return
+		}
 		answer(lang.PrivateOnly)
 		return
 	}

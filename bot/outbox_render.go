@@ -98,7 +98,7 @@ func (b *Bot) renderPaid(t *texts, order *store.Order) string {
 			"order_id", order.MerchantTransactionID, "sku", order.SKU)
 		return text + "\n\n" + formatHTML(t.PaidNoDelivery, order.MerchantTransactionID)
 	}
-	return text + "\n\n" + formatHTML(t.PaidDelivery, truncate(product.Delivery, maxDeliveryRunes))
+	return text + "\n\n" + formatHTML(t.PaidDelivery, truncateLength(product.Delivery, maxDeliveryLength))
 }
 
 // renderFailed reports a failed payment with its reason and, while the

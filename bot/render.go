@@ -20,13 +20,19 @@ import (
 const (
 	maxMessageLength = 4096
 	// catalogBudget leaves room for the "more products" line.
-	catalogBudget       = 3800
-	maxNameRunes        = 100
-	maxButtonNameRunes  = 40
-	maxSKURunes         = 64
-	maxDescriptionRunes = 400
-	maxDeliveryRunes    = 3000
-	maxReasonRunes      = 300
+	catalogBudget = 3800
+	// The product text limits are the ones config.Load enforces, so message
+	// text shows every field of the configured catalog in full: truncate
+	// counts runes, and a text has no more runes than UTF-16 code units.
+	// The guards still cut products passed to New directly and order names
+	// stored before a catalog change.
+	maxNameRunes        = config.MaxProductNameLength
+	maxDescriptionRunes = config.MaxProductDescriptionLength
+	// maxDeliveryLength is in UTF-16 code units, for truncateLength.
+	maxDeliveryLength  = config.MaxProductDeliveryLength
+	maxButtonNameRunes = 40
+	maxSKURunes        = 64
+	maxReasonRunes     = 300
 	// maxCatalogButtons stays below Telegram's 100 buttons per keyboard.
 	maxCatalogButtons = 90
 )

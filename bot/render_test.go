@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"telegram-bot-webhook/bot/telegramtest"
 	"telegram-bot-webhook/config"
 	"telegram-bot-webhook/store"
 )
@@ -136,6 +137,36 @@ func TestParseCommand(t *testing.T) {
 		if command != tc.command || args != tc.args || addressed != tc.addressed {
 			t.Errorf("parseCommand(%q) = %q, %q, %v; want %q, %q, %v",
 				tc.text, command, args, addressed, tc.command, tc.args, tc.addressed)
+		}
+	}
+}
+
+func TestRenderPaid_LongestCatalogTextFits(t *testing.T) {
+	product := config.Product{
+		SKU:  "big",
+		Name: strings.Repeat("名", config.MaxProductNameLength),
+		// "&" is one character once escaped, and each emoji is two.
+		Delivery: strings.Repeat("&😀", config.MaxProductDeliveryLength/3),
+		Price:    "1.000", Currency: "KWD", AmountMinor: 1000,
+	}
+	e := startEnv(t, func(o *Options) { o.Products = []config.Product{product} })
+	orderID := strings.Repeat("9", 64)
+
+	for _, user := range []telegramtest.User{alice, li} {
+		addUser(t, e.store, user)
+		id := orderID[:63] + fmt.Sprint(user.ID%10)
+		addOrder(t, e.store, id, user.ID, func(o *store.Order) {
+			o.SKU, o.ProductName, o.AmountMinor, o.Currency = product.SKU, product.Name, 1000, "KWD"
+		})
+		enqueue(t, e.store, user.ID, id, store.MessagePaid, store.MessagePayload{})
+		e.bot.WakeSender()
+
+		sent := e.tg.WaitForMessage(t, user.ID, containsText(id))
+		if !strings.Contains(sent.Text, escape(product.Delivery)) {
+			t.Errorf("%s: delivery text was shortened", user.LanguageCode)
+		}
+		if !strings.Contains(sent.Text, escape(product.Name)) {
+			t.Errorf("%s: product name was shortened", user.LanguageCode)
 		}
 	}
 }

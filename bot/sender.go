@@ -158,20 +158,21 @@ func (s *sender) process(ctx context.Context, msg store.OutboxMessage) (time.Dur
 		return 0, err
 	}
 
-	// The send and its bookkeeping finish even when shutdown starts
-	// meanwhile, so that a delivered message is not sent again.
-	sendCtx := context.WithoutCancel(ctx)
-	_, sendErr := s.bot.sendMessage(sendCtx, out)
-	return 0, s.record(sendCtx, msg, sendErr)
+	// The send finishes even when shutdown starts meanwhile, so that its
+	// outcome can be recorded and a delivered message is not sent again.
+	_, sendErr := s.bot.sendMessage(context.WithoutCancel(ctx), out)
+	return 0, s.record(ctx, msg, sendErr)
 }
 
-// record stores the outcome of a send.
+// record stores the outcome of a send. The store writes finish even when
+// ctx is done, but the pause after a 429 response ends with ctx.
 func (s *sender) record(ctx context.Context, msg store.OutboxMessage, sendErr error) error {
 	b := s.bot
+	storeCtx := context.WithoutCancel(ctx)
 	now := b.clock.Now()
 	if sendErr == nil {
 		b.metrics.OutboxSent(msg.Kind)
-		if err := b.store.MarkMessageSent(ctx, msg.ID, now); err != nil {
+		if err := b.store.MarkMessageSent(storeCtx, msg.ID, now); err != nil {
 			// The message stays pending and will be sent a second time.
 			b.log.Error("Failed to record sent outbox message",
 				"message_id", msg.ID, "order_id", msg.MerchantTransactionID, "chat_id", msg.ChatID, "error", err)
@@ -186,20 +187,23 @@ func (s *sender) record(ctx context.Context, msg store.OutboxMessage, sendErr er
 	apiErr, isAPI := apiError(sendErr)
 	switch {
 	case isAPI && apiErr.Code == http.StatusTooManyRequests:
-		return s.pause(ctx, msg, apiErr.RetryAfter, description)
+		return s.pause(ctx, storeCtx, msg, apiErr.RetryAfter, description)
 	case isAPI && apiErr.Code == http.StatusForbidden:
-		return s.dropChat(ctx, msg, description)
+		return s.dropChat(storeCtx, msg, description)
 	case isAPI && apiErr.Code == http.StatusBadRequest:
-		s.markDead(ctx, msg, description)
+		s.markDead(storeCtx, msg, description)
 		return nil
 	default:
-		return s.retryLater(ctx, msg, description)
+		return s.retryLater(storeCtx, msg, description)
 	}
 }
 
 // pause handles a 429 response: the message stays pending for retry_after
-// seconds, and the sender waits that long before any further send.
-func (s *sender) pause(ctx context.Context, msg store.OutboxMessage, retryAfter int, description string) error {
+// seconds, and the sender waits that long before any further send. The
+// retry is recorded through storeCtx, and the wait ends early when ctx is
+// done, so shutdown does not wait for retry_after. The message is then
+// sent after the next start, once retry_after has passed.
+func (s *sender) pause(ctx, storeCtx context.Context, msg store.OutboxMessage, retryAfter int, description string) error {
 	b := s.bot
 	wait := time.Duration(retryAfter) * time.Second
 	if retryAfter <= 0 {
@@ -209,25 +213,37 @@ func (s *sender) pause(ctx context.Context, msg store.OutboxMessage, retryAfter 
 		"message_id", msg.ID, "order_id", msg.MerchantTransactionID, "chat_id", msg.ChatID,
 		"retry_after", wait, "error", description)
 	b.metrics.OutboxRetried(msg.Kind)
-	if err := b.store.MarkMessageRetry(ctx, msg.ID, b.clock.Now().Add(wait), description); err != nil {
+	if err := b.store.MarkMessageRetry(storeCtx, msg.ID, b.clock.Now().Add(wait), description); err != nil {
 		b.log.Error("Failed to record outbox retry", "message_id", msg.ID, "error", err)
 		return err
 	}
-	return b.clock.Sleep(ctx, wait)
+	if err := b.clock.Sleep(ctx, wait); err != nil {
+		b.log.Info("Shutdown ended the rate limit pause, so the message stays pending",
+			"message_id", msg.ID, "order_id", msg.MerchantTransactionID, "chat_id", msg.ChatID)
+		return err
+	}
+	return nil
 }
 
 // dropChat handles a 403 response: the user blocked the bot or was
 // deactivated, so the chat is marked unreachable and its pending messages
-// are dropped.
+// are dropped. Both happen in one transaction, so a user who writes to the
+// bot afterwards is seen as unreachable, and store.UpsertUserAndRequeue
+// queues the buyer's dropped messages again.
 func (s *sender) dropChat(ctx context.Context, msg store.OutboxMessage, description string) error {
 	b := s.bot
-	if err := b.store.MarkChatUnreachable(ctx, msg.ChatID); err != nil {
-		b.log.Error("Failed to mark chat unreachable", "chat_id", msg.ChatID, "error", err)
+	var count int64
+	err := b.store.Transaction(ctx, func(tx *store.Store) error {
+		if err := tx.MarkChatUnreachable(ctx, msg.ChatID); err != nil {
+			return err
+		}
+		var err error
+		count, err = tx.DropPendingMessages(ctx, msg.ChatID, description)
 		return err
-	}
-	count, err := b.store.DropPendingMessages(ctx, msg.ChatID, description)
+	})
 	if err != nil {
-		b.log.Error("Failed to drop pending messages", "chat_id", msg.ChatID, "error", err)
+		b.log.Error("Failed to drop the pending messages of an unreachable chat",
+			"chat_id", msg.ChatID, "error", err)
 		return err
 	}
 	b.metrics.OutboxDropped(int(count))

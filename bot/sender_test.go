@@ -248,6 +248,55 @@ func TestSender_RateLimitWaitsRetryAfter(t *testing.T) {
 	}
 }
 
+// pausingClock is a fakeClock whose sleeps of a minute or more block until
+// their context is done, as a real rate limit pause would, and report that
+// they started on paused.
+type pausingClock struct {
+	*fakeClock
+	paused chan time.Duration
+}
+
+func (c *pausingClock) Sleep(ctx context.Context, d time.Duration) error {
+	if d < time.Minute {
+		return c.fakeClock.Sleep(ctx, d)
+	}
+	c.paused <- d
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func TestSender_ShutdownDuringRateLimitPause(t *testing.T) {
+	clock := &pausingClock{fakeClock: &fakeClock{}, paused: make(chan time.Duration, 1)}
+	e := startEnv(t, func(o *Options) { o.Clock = clock })
+	addOrder(t, e.store, "ORD-1", alice.ID, nil)
+	e.tg.FailSendTo(alice.ID, 429, "Too Many Requests: retry after 120", 120, 1)
+	msg := enqueue(t, e.store, alice.ID, "ORD-1", store.MessagePaid, store.MessagePayload{})
+	e.bot.WakeSender()
+
+	select {
+	case d := <-clock.paused:
+		if d != 120*time.Second {
+			t.Errorf("pause = %s, want retry_after 120s", d)
+		}
+	case <-time.After(telegramtest.WaitTimeout):
+		t.Fatal("the sender never paused for the rate limit")
+	}
+	if err := e.stop(); err != nil {
+		t.Fatalf("Run after cancel during the pause: %v", err)
+	}
+
+	stored := outboxStatus(t, e.store, msg.ID)
+	if stored.Status != store.OutboxPending {
+		t.Errorf("status = %s, want pending for a retry after restart", stored.Status)
+	}
+	if stored.Attempts != 1 {
+		t.Errorf("attempts = %d, want 1", stored.Attempts)
+	}
+	if earliest := time.Now().Add(time.Minute); stored.NextAttemptAt.Before(earliest) {
+		t.Errorf("next attempt at %s, want after %s (retry_after from now)", stored.NextAttemptAt, earliest)
+	}
+}
+
 func TestSender_ForbiddenDropsPendingMessages(t *testing.T) {
 	e := startEnv(t, nil)
 	addUser(t, e.store, alice)

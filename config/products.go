@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf16"
 
 	"go.yaml.in/yaml/v3"
 
@@ -14,6 +15,19 @@ import (
 // "buy_<sku>" and in callback data, both 64 bytes at most, with room left
 // for a prefix and an order id.
 var skuPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,40}$`)
+
+// Length limits of a product's text fields, in UTF-16 code units, the unit
+// in which Telegram counts its limit of 4096 characters per message. The bot
+// puts each field into a message beside its own text: the name into the
+// catalog, the order list and the payment message, the description into the
+// catalog, and the delivery into the payment message. Within these limits
+// those messages show each field in full, although the label of a Buy
+// button still shortens a long name.
+const (
+	MaxProductNameLength        = 100
+	MaxProductDescriptionLength = 400
+	MaxProductDeliveryLength    = 3000
+)
 
 // productFields are the keys a catalog entry may have.
 var productFields = []string{"sku", "name", "description", "price", "currency", "delivery"}
@@ -132,6 +146,12 @@ func decodeProduct(fields map[string]*yaml.Node, prefix string, p *problems) Pro
 		p.add(prefix+".delivery", "is missing: set what the buyer receives after paying, "+
 			"such as a download link or a code")
 	}
+	checkLength(p, prefix+".name", product.Name, MaxProductNameLength,
+		"shorten it so that the catalog and the order messages show it in full")
+	checkLength(p, prefix+".description", product.Description, MaxProductDescriptionLength,
+		"shorten it so that the catalog shows it in full")
+	checkLength(p, prefix+".delivery", product.Delivery, MaxProductDeliveryLength,
+		"shorten it, for example to a link to the full text, so that it fits in the payment message")
 
 	product.AmountMinor = decodePrice(fields["price"], product, currency, prefix, p)
 	return product
@@ -178,6 +198,16 @@ func decodePrice(node *yaml.Node, product Product, rawCurrency, prefix string, p
 		return 0
 	}
 	return minor
+}
+
+// checkLength records a problem when value is longer than limit UTF-16
+// code units, ending with fix, the advice to the operator.
+func checkLength(p *problems, key, value string, limit int, fix string) {
+	length := len(utf16.Encode([]rune(value)))
+	if length > limit {
+		p.add(key, "is %d characters long, over the limit of %d (Telegram counts an emoji as two): %s",
+			length, limit, fix)
+	}
 }
 
 func isProductField(name string) bool {

@@ -107,13 +107,39 @@ func (s *Store) MarkMessageDead(ctx context.Context, id uint, lastError string) 
 }
 
 // DropPendingMessages marks every pending message of the chat as dropped and
-// returns how many there were.
+// returns how many there were. UpsertUserAndRequeue queues the buyer's
+// messages among them again once the user writes to the bot again.
 func (s *Store) DropPendingMessages(ctx context.Context, chatID int64, reason string) (int64, error) {
 	result := s.with(ctx).Model(&OutboxMessage{}).
 		Where("chat_id = ? AND status = ?", chatID, OutboxPending).
 		Updates(map[string]any{"status": OutboxDropped, "last_error": reason})
 	if result.Error != nil {
 		return 0, fmt.Errorf("store: drop pending messages of chat %d: %w", chatID, translate(result.Error))
+	}
+	return result.RowsAffected, nil
+}
+
+// requeuedKinds are the kinds of dropped messages that are queued again
+// when their unreachable user writes to the bot again: the buyer's
+// deliveries and order updates. Admin messages are not among them.
+var requeuedKinds = []string{MessagePaid, MessageRefunded, MessageFailed, MessageExpired}
+
+// requeueDroppedMessages makes the chat's dropped messages of the kinds
+// pending again, due now and with no attempts counted, and returns how many
+// there were. Their ids stay the same, so they keep their place in the
+// chat's queue. Only DropPendingMessages sets the dropped state.
+func (s *Store) requeueDroppedMessages(ctx context.Context, chatID int64, kinds []string) (int64, error) {
+	now := time.Now().UTC()
+	result := s.with(ctx).Model(&OutboxMessage{}).
+		Where("chat_id = ? AND status = ? AND kind IN ?", chatID, OutboxDropped, kinds).
+		Updates(map[string]any{
+			"status":          OutboxPending,
+			"next_attempt_at": now,
+			"attempts":        0,
+			"updated_at":      now,
+		})
+	if result.Error != nil {
+		return 0, fmt.Errorf("store: queue dropped messages of chat %d again: %w", chatID, translate(result.Error))
 	}
 	return result.RowsAffected, nil
 }

@@ -7,9 +7,43 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// UpsertUser stores the user, updating name, chat and language if the user
-// exists, and marks the user reachable again because they just wrote to us.
+// UpsertUser stores the user like UpsertUserAndRequeue, without reporting
+// how many dropped messages were queued again.
 func (s *Store) UpsertUser(ctx context.Context, user *User) error {
+	_, err := s.UpsertUserAndRequeue(ctx, user)
+	return err
+}
+
+// UpsertUserAndRequeue stores the user, updating name, chat and language if
+// the user exists, and marks the user reachable again because they just
+// wrote to us. When the stored user was marked unreachable, the same
+// transaction also queues again the paid, refunded, failed and expired
+// messages of the user's chat that were dropped for that reason, and
+// returns how many. The caller should then wake the outbox sender.
+func (s *Store) UpsertUserAndRequeue(ctx context.Context, user *User) (int64, error) {
+	var requeued int64
+	err := s.Transaction(ctx, func(tx *Store) error {
+		requeued = 0
+		wasUnreachable, err := tx.isUnreachable(ctx, user.ID)
+		if err != nil {
+			return err
+		}
+		if err := tx.upsertUser(ctx, user); err != nil {
+			return err
+		}
+		if !wasUnreachable {
+			return nil
+		}
+		requeued, err = tx.requeueDroppedMessages(ctx, user.ChatID, requeuedKinds)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	return requeued, nil
+}
+
+func (s *Store) upsertUser(ctx context.Context, user *User) error {
 	user.Unreachable = false
 	err := s.with(ctx).Clauses(clause.OnConflict{
 		Columns: []clause.Column{{Name: "id"}},
@@ -21,6 +55,15 @@ func (s *Store) UpsertUser(ctx context.Context, user *User) error {
 		return fmt.Errorf("store: upsert user %d: %w", user.ID, translate(err))
 	}
 	return nil
+}
+
+// isUnreachable reports whether the user is stored and marked unreachable.
+func (s *Store) isUnreachable(ctx context.Context, id int64) (bool, error) {
+	var users []User
+	if err := s.with(ctx).Where("id = ?", id).Limit(1).Find(&users).Error; err != nil {
+		return false, fmt.Errorf("store: read user %d: %w", id, translate(err))
+	}
+	return len(users) == 1 && users[0].Unreachable, nil
 }
 
 // GetUser returns the user with the Telegram user id, or ErrNotFound.
