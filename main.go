@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"telegram-bot-webhook/bot"
 	"telegram-bot-webhook/config"
 	"telegram-bot-webhook/payments"
+	"telegram-bot-webhook/payments/local"
 	"telegram-bot-webhook/payments/tools"
 	"telegram-bot-webhook/store"
 	"telegram-bot-webhook/webhooks"
@@ -80,7 +82,9 @@ func run(ctx context.Context, opts runOptions) error {
 	log := logs.App
 
 	log.Info("Starting",
+		"app_env", cfg.AppEnv,
 		"bot_mode", cfg.Telegram.Mode,
+		"pingpong_mode", cfg.PingPong.Mode,
 		"listen", cfg.Server.Addr(),
 		"tls", cfg.Server.SSLCertPath != "",
 		"public_base_url", cfg.Server.PublicBaseURL,
@@ -131,23 +135,36 @@ func serve(ctx context.Context, cfg *config.Config, st *store.Store, logs *confi
 	}()
 
 	counters := metrics.New(st)
-	client, err := payments.NewClient(payments.ClientConfig{
-		BaseURL:  cfg.PingPong.APIBase,
-		ClientID: cfg.PingPong.ClientID,
-		AccID:    cfg.PingPong.AccID,
-		Salt:     cfg.PingPong.Salt,
-		SignType: cfg.PingPong.SignType,
-		Timeout:  cfg.PingPong.Timeout,
-		Observe:  counters.PingPongCall,
-	})
-	if err != nil {
-		return err
+	var gateway payments.Gateway
+	var localCheckout *local.Provider
+	if cfg.PingPong.Mode == config.PingPongModeLocal {
+		provider, err := newLocalCheckout(cfg, logs.Server, listener)
+		if err != nil {
+			return err
+		}
+		// Deferred calls run after group.Wait, once the HTTP server stopped.
+		defer provider.Close()
+		gateway, localCheckout = provider, provider
+	} else {
+		client, err := payments.NewClient(payments.ClientConfig{
+			BaseURL:  cfg.PingPong.APIBase,
+			ClientID: cfg.PingPong.ClientID,
+			AccID:    cfg.PingPong.AccID,
+			Salt:     cfg.PingPong.Salt,
+			SignType: cfg.PingPong.SignType,
+			Timeout:  cfg.PingPong.Timeout,
+			Observe:  counters.PingPongCall,
+		})
+		if err != nil {
+			return err
+		}
+		gateway = client
 	}
 
 	var shopBot *bot.Bot
 	service, err := payments.NewService(payments.ServiceOptions{
 		Store:         st,
-		Gateway:       client,
+		Gateway:       gateway,
 		AccID:         cfg.PingPong.AccID,
 		ClientID:      cfg.PingPong.ClientID,
 		Salt:          cfg.PingPong.Salt,
@@ -198,13 +215,18 @@ func serve(ctx context.Context, cfg *config.Config, st *store.Store, logs *confi
 		TelegramSecret: cfg.Telegram.WebhookSecret,
 		Listener:       listener,
 
-		PingPongAllowedIPs: cfg.Server.PingPongAllowedIPs,
+		PingPongAllowedIPs: allowedNotificationSources(cfg),
 		TrustedProxies:     cfg.Server.TrustedProxies,
 		RateLimit:          cfg.Server.RateLimit,
 		RateBurst:          cfg.Server.RateBurst,
 	}
 	if cfg.Server.MetricsListen == "" {
 		serverOpts.Metrics = counters.Handler()
+	}
+	// A nil *local.Provider in the interface field would register the
+	// routes with a nil handler, so the field is set only in local mode.
+	if localCheckout != nil {
+		serverOpts.Checkout = localCheckout
 	}
 	if cfg.Telegram.Mode == config.ModeWebhook {
 		serverOpts.Telegram = shopBot
@@ -249,6 +271,34 @@ func stopsOthers(ctx context.Context, name string, err error) error {
 	return nil
 }
 
+// newLocalCheckout returns the simulated PingPong of PINGPONG_MODE=local.
+// Buyers open its pages on PUBLIC_BASE_URL, or on this machine's loopback
+// address when that is not set, and it posts notifications to the bound
+// listener's loopback address, so no tunnel is needed.
+func newLocalCheckout(cfg *config.Config, log *slog.Logger, listener net.Listener) (*local.Provider, error) {
+	if cfg.Server.SSLCertPath != "" {
+		return nil, errors.New("PINGPONG_MODE=local posts notifications to this server over plain HTTP: " +
+			"unset SSL_CERT_PATH and SSL_KEY_PATH, or use PINGPONG_MODE=sandbox")
+	}
+	loopback, err := local.LoopbackBaseURL(listener.Addr().String())
+	if err != nil {
+		return nil, err
+	}
+	public := cfg.Server.PublicBaseURL
+	if public == "" {
+		public = loopback
+	}
+	return local.New(local.Options{
+		PublicBaseURL: public,
+		NotifyURL:     loopback + payments.NotificationPath,
+		AccID:         cfg.PingPong.AccID,
+		ClientID:      cfg.PingPong.ClientID,
+		Salt:          cfg.PingPong.Salt,
+		SignType:      cfg.PingPong.SignType,
+		Logger:        log,
+	})
+}
+
 // publicBaseURL returns PUBLIC_BASE_URL, or the local address of the server
 // when it is not set. PingPong cannot reach a local address, so orders are
 // then confirmed by the reconciler's inquiries instead of notifications.
@@ -256,11 +306,16 @@ func publicBaseURL(cfg *config.Config, log *slog.Logger) string {
 	if cfg.Server.PublicBaseURL != "" {
 		return cfg.Server.PublicBaseURL
 	}
-	local := fmt.Sprintf("http://localhost:%d", cfg.Server.Port)
+	address := fmt.Sprintf("http://localhost:%d", cfg.Server.Port)
+	if cfg.PingPong.Mode == config.PingPongModeLocal {
+		// The local checkout posts its notifications to the loopback
+		// address itself and ignores this URL.
+		return address
+	}
 	log.Warn("PUBLIC_BASE_URL is not set, so PingPong cannot deliver notifications; "+
 		"payments are confirmed by transaction inquiry after RECONCILE_PENDING_AGE",
-		"notification_url", local+payments.NotificationPath)
-	return local
+		"notification_url", address+payments.NotificationPath)
+	return address
 }
 
 // serveMetrics serves /metrics on its own address until ctx ends, for
@@ -334,4 +389,14 @@ func runCommand(ctx context.Context, opts runOptions) error {
 		return tools.Simulate(ctx, settings, args, opts.Stdout, opts.Stderr)
 	}
 	return tools.Verify(ctx, settings, args, opts.Stdin, opts.Stdout)
+}
+
+// allowedNotificationSources returns PINGPONG_ALLOWED_IPS, plus loopback in
+// local mode, where this process itself posts the notifications.
+func allowedNotificationSources(cfg *config.Config) []string {
+	allowed := cfg.Server.PingPongAllowedIPs
+	if len(allowed) > 0 && cfg.PingPong.Mode == config.PingPongModeLocal {
+		allowed = append(slices.Clone(allowed), "127.0.0.1", "::1")
+	}
+	return allowed
 }

@@ -7,6 +7,8 @@ import "time"
 
 // Config is the whole validated configuration.
 type Config struct {
+	// AppEnv is AppEnvDevelopment or AppEnvProduction.
+	AppEnv   string
 	Telegram TelegramConfig
 	Server   ServerConfig
 	PingPong PingPongConfig
@@ -74,8 +76,17 @@ func (s ServerConfig) Addr() string {
 	return joinHostPort(s.Listen, s.Port)
 }
 
+// Application environments. Production refuses settings meant for a first
+// run on a laptop, such as PingPongModeLocal.
+const (
+	AppEnvDevelopment = "development"
+	AppEnvProduction  = "production"
+)
+
 // PingPongConfig holds the PingPong Checkout API settings.
 type PingPongConfig struct {
+	// Mode is PingPongModeSandbox or PingPongModeLocal.
+	Mode     string
 	APIBase  string
 	ClientID string
 	AccID    string
@@ -93,6 +104,15 @@ type PingPongConfig struct {
 	// real one.
 	ShopperIP string
 }
+
+// PingPong modes. PingPongModeSandbox calls the PingPong API at APIBase,
+// which is the sandbox by default, or production when APIBase is set to it.
+// PingPongModeLocal calls no PingPong server: the app serves its own
+// checkout page and signs the notifications itself, so no money moves.
+const (
+	PingPongModeSandbox = "sandbox"
+	PingPongModeLocal   = "local"
+)
 
 // PingPong signature types.
 const (

@@ -4,6 +4,7 @@ import "net"
 
 func (d decoder) pingPong() PingPongConfig {
 	p := PingPongConfig{
+		Mode:      d.choice("pingpong.mode", "PingPong mode", PingPongModeSandbox, PingPongModeLocal),
 		APIBase:   d.text("pingpong.api_base"),
 		ClientID:  d.text("pingpong.client_id"),
 		AccID:     d.text("pingpong.acc_id"),

@@ -128,6 +128,7 @@ func decodeConfig(v *viper.Viper, path string, data []byte) (*Config, error) {
 
 	d := decoder{v: v, p: &p}
 	cfg := &Config{File: path}
+	cfg.AppEnv = d.choice("app.env", "supported environment", AppEnvDevelopment, AppEnvProduction)
 	cfg.Telegram = d.telegram()
 	cfg.Server = d.server(cfg.Telegram.Mode)
 	cfg.PingPong = d.pingPong()
@@ -136,6 +137,7 @@ func decodeConfig(v *viper.Viper, path string, data []byte) (*Config, error) {
 	cfg.Outbox = d.outbox()
 	cfg.Reconciler = d.reconciler()
 	cfg.Products = decodeProducts(data, &p)
+	d.checkEnvironment(cfg)
 
 	if err := p.err(cfg.Secrets()); err != nil {
 		return nil, err

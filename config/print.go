@@ -67,6 +67,8 @@ func (c *Config) entries() []entry {
 		chatIDs[i] = strconv.FormatInt(id, 10)
 	}
 	values := map[string]string{
+		"app.env":                     c.AppEnv,
+		"pingpong.mode":               c.PingPong.Mode,
 		"telegram.bot_token":          c.Telegram.BotToken,
 		"telegram.api_endpoint":       c.Telegram.APIEndpoint,
 		"telegram.mode":               c.Telegram.Mode,

@@ -13,6 +13,8 @@ type setting struct {
 // place defaults are written. The product catalog is not here because it has
 // no environment variable and no default.
 var settings = []setting{
+	{key: "app.env", env: "APP_ENV", def: AppEnvDevelopment},
+
 	{key: "telegram.bot_token", env: "TELEGRAM_BOT_TOKEN", secret: true},
 	{key: "telegram.api_endpoint", env: "TELEGRAM_API_ENDPOINT", def: "https://api.telegram.org/bot%s/%s"},
 	{key: "telegram.mode", env: "BOT_MODE", def: ModePolling},
@@ -31,6 +33,7 @@ var settings = []setting{
 	{key: "server.rate_limit", env: "RATE_LIMIT", def: "20"},
 	{key: "server.rate_burst", env: "RATE_BURST", def: "40"},
 
+	{key: "pingpong.mode", env: "PINGPONG_MODE", def: PingPongModeSandbox},
 	{key: "pingpong.api_base", env: "PINGPONG_API_BASE", def: "https://sandbox-acquirer-payment.pingpongx.com"},
 	{key: "pingpong.client_id", env: "PINGPONG_CLIENT_ID"},
 	{key: "pingpong.acc_id", env: "PINGPONG_ACC_ID"},

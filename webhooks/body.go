@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 )
@@ -35,6 +36,19 @@ func (s *Server) readBody(c echo.Context) ([]byte, error) {
 	return body, nil
 }
 
+// limitBody rejects with 413 a request whose Content-Length is over the body
+// limit, and makes reading more than the limit fail for the handler.
+func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		if req.ContentLength > s.bodyLimit {
+			return s.bodyError(errBodyTooLarge)
+		}
+		req.Body = http.MaxBytesReader(c.Response().Writer, req.Body, s.bodyLimit)
+		return next(c)
+	}
+}
+
 // bodyError returns the error response for an error from readBody.
 func (s *Server) bodyError(err error) *apiError {
 	if errors.Is(err, errBodyTooLarge) {
@@ -50,6 +64,16 @@ func (s *Server) bodyError(err error) *apiError {
 func isJSONContentType(value string) bool {
 	mediaType, _, err := mime.ParseMediaType(value)
 	return err == nil && mediaType == echo.MIMEApplicationJSON
+}
+
+// loggedPath returns the request path as logs show it. Below CheckoutPath
+// comes a checkout token, which anyone could use to complete the checkout,
+// so it is replaced.
+func loggedPath(path string) string {
+	if strings.HasPrefix(path, CheckoutPath+"/") {
+		return CheckoutPath + "/[token]"
+	}
+	return path
 }
 
 // maxLoggedHeaderLength bounds client-supplied header values copied to logs.

@@ -81,7 +81,7 @@ func (s *Server) errorResponse(err error, c echo.Context) *apiError {
 
 	s.requestLogger(c).Error("Request failed",
 		"method", c.Request().Method,
-		"path", c.Request().URL.Path,
+		"path", loggedPath(c.Request().URL.Path),
 		"error", err)
 	return internalError()
 }

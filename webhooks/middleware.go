@@ -76,7 +76,7 @@ func (s *Server) accessLog() echo.MiddlewareFunc {
 
 			s.logger.LogAttrs(c.Request().Context(), level, "HTTP request",
 				slog.String("method", v.Method),
-				slog.String("path", v.URIPath),
+				slog.String("path", loggedPath(v.URIPath)),
 				slog.Int("status", v.Status),
 				slog.Duration("latency", v.Latency),
 				slog.String("remote_ip", v.RemoteIP),
@@ -103,7 +103,7 @@ func (s *Server) recoverPanic(next echo.HandlerFunc) echo.HandlerFunc {
 
 			s.requestLogger(c).Error("Panic while handling request",
 				"method", c.Request().Method,
-				"path", c.Request().URL.Path,
+				"path", loggedPath(c.Request().URL.Path),
 				"panic", fmt.Sprint(recovered),
 				"stack", string(debug.Stack()))
 			err = internalError()

@@ -74,6 +74,12 @@ type Options struct {
 	// RateBurst is the number of requests one client IP may send at once,
 	// DefaultRateBurst when 0.
 	RateBurst int
+	// Checkout, when set, serves GET and POST requests under CheckoutPath,
+	// such as the pages of a simulated checkout. Its requests count against
+	// RateLimit, and POST bodies over BodyLimit get 413. Paths under
+	// CheckoutPath are logged without the part after it, which is where
+	// checkout tokens go.
+	Checkout http.Handler
 	// Metrics, when set, is served at MetricsPath, such as a Prometheus
 	// handler. Leave it nil to serve metrics on another address.
 	Metrics http.Handler

@@ -199,7 +199,7 @@ func (s *Server) limitRate(next echo.HandlerFunc) echo.HandlerFunc {
 		if decision.warn {
 			s.requestLogger(c).Warn("Rate limit exceeded",
 				"remote_ip", clientIP,
-				"path", c.Request().URL.Path,
+				"path", loggedPath(c.Request().URL.Path),
 				"retry_after", decision.retryAfter,
 				"suppressed", decision.suppressed)
 		}

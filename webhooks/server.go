@@ -28,6 +28,9 @@ const (
 	PingPongPath = "/webhook/pingpong"
 	TelegramPath = "/webhook/telegram"
 	MetricsPath  = "/metrics"
+	// CheckoutPath is the prefix of the local checkout pages, served when
+	// Options.Checkout is set.
+	CheckoutPath = "/checkout"
 )
 
 // Timeouts and limits of the underlying http.Server. net/http bounds the TLS
@@ -68,6 +71,7 @@ type Server struct {
 	notifications   NotificationProcessor
 	telegram        TelegramUpdates
 	metrics         http.Handler
+	checkout        http.Handler
 	telegramSecret  string
 	bodyLimit       int64
 	shutdownTimeout time.Duration
@@ -101,6 +105,7 @@ func New(opts Options) (*Server, error) {
 		notifications:   opts.Notifications,
 		telegram:        opts.Telegram,
 		metrics:         opts.Metrics,
+		checkout:        opts.Checkout,
 		telegramSecret:  opts.TelegramSecret,
 		bodyLimit:       opts.BodyLimit,
 		shutdownTimeout: opts.ShutdownTimeout,
@@ -178,6 +183,11 @@ func (s *Server) newEcho() *echo.Echo {
 	e.POST(PingPongPath, s.handlePingPong, pingPongMiddleware...)
 	if s.telegram != nil {
 		e.POST(TelegramPath, s.handleTelegram, s.limitRate)
+	}
+	if s.checkout != nil {
+		checkout := echo.WrapHandler(s.checkout)
+		e.GET(CheckoutPath+"/*", checkout, s.limitRate)
+		e.POST(CheckoutPath+"/*", checkout, s.limitRate, s.limitBody)
 	}
 	return e
 }
