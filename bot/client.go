@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -96,9 +97,75 @@ func (b *Bot) request(ctx context.Context, c tgbotapi.Chattable) error {
 
 // sendMessage sends a message, bounded by requestTimeout.
 func (b *Bot) sendMessage(ctx context.Context, msg tgbotapi.MessageConfig) (tgbotapi.Message, error) {
+	sent, err := b.sendOnce(ctx, msg)
+	if !isButtonURLError(err) {
+		return sent, err
+	}
+	plain, ok := withoutURLButtons(msg)
+	if !ok {
+		return sent, err
+	}
+	// Telegram refuses some button URLs, such as a checkout on localhost
+	// during development, so the links go into the text instead.
+	b.log.Warn("Telegram refused a button URL, sending the link as text",
+		"chat_id", msg.ChatID, "error", b.describe(err))
+	return b.sendOnce(ctx, plain)
+}
+
+func (b *Bot) sendOnce(ctx context.Context, msg tgbotapi.MessageConfig) (tgbotapi.Message, error) {
 	ctx, cancel := context.WithTimeout(ctx, b.requestTimeout)
 	defer cancel()
 	return b.apiWith(ctx).Send(msg)
+}
+
+// isButtonURLError reports whether Telegram rejected a message because of
+// an inline button's URL ("BUTTON_URL_INVALID", "inline keyboard button
+// URL ... is invalid").
+func isButtonURLError(err error) bool {
+	apiErr, ok := apiError(err)
+	if !ok || apiErr.Code != http.StatusBadRequest {
+		return false
+	}
+	text := strings.ToLower(apiErr.Message)
+	return strings.Contains(text, "button") && strings.Contains(text, "url")
+}
+
+// withoutURLButtons returns msg with its URL buttons removed and their links
+// appended to the text, and false when msg has no URL button.
+func withoutURLButtons(msg tgbotapi.MessageConfig) (tgbotapi.MessageConfig, bool) {
+	keyboard, ok := msg.ReplyMarkup.(*tgbotapi.InlineKeyboardMarkup)
+	if !ok || keyboard == nil {
+		return msg, false
+	}
+	var rows [][]tgbotapi.InlineKeyboardButton
+	var links []string
+	for _, row := range keyboard.InlineKeyboard {
+		var kept []tgbotapi.InlineKeyboardButton
+		for _, button := range row {
+			if button.URL != nil {
+				link := button.Text + ": " + *button.URL
+				if msg.ParseMode == tgbotapi.ModeHTML {
+					link = html.EscapeString(link)
+				}
+				links = append(links, link)
+				continue
+			}
+			kept = append(kept, button)
+		}
+		if len(kept) > 0 {
+			rows = append(rows, kept)
+		}
+	}
+	if len(links) == 0 {
+		return msg, false
+	}
+	plain := msg
+	plain.Text = msg.Text + "\n\n" + strings.Join(links, "\n")
+	plain.ReplyMarkup = nil
+	if len(rows) > 0 {
+		plain.ReplyMarkup = &tgbotapi.InlineKeyboardMarkup{InlineKeyboard: rows}
+	}
+	return plain, true
 }
 
 // describe renders a Bot API call error for logs and stored messages: the

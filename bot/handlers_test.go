@@ -321,3 +321,17 @@ func TestHandlerPanic_IsRecoveredAndLogged(t *testing.T) {
 		t.Errorf("panic log lines = %d, want 1:\n%s", len(lines), e.logs.String())
 	}
 }
+
+func TestBuy_RefusedButtonURLSentAsText(t *testing.T) {
+	e := startEnv(t, nil)
+	e.tg.FailSendTo(alice.ID, 400, "Bad Request: inline keyboard button URL 'http://localhost:8000/checkout/x' is invalid: Wrong HTTP URL", 0, 1)
+	e.tg.SendText(alice, "/buy ebook")
+
+	msg := e.tg.WaitForMessage(t, alice.ID, containsText("Order created"))
+	if len(msg.URLButtons()) != 0 {
+		t.Errorf("URL buttons = %+v after Telegram refused them", msg.URLButtons())
+	}
+	if !strings.Contains(msg.Text, "https://checkout.example.test/pay/ORD-1001-1") {
+		t.Errorf("order message lacks the pay link as text:\n%s", msg.Text)
+	}
+}
