@@ -347,7 +347,7 @@ func serveMetrics(ctx context.Context, addr string, handler http.Handler, log *s
 	return nil
 }
 
-// placeholderToken stands in for a missing bot token when a command that
+// placeholderToken replaces a missing bot token when a command that
 // never talks to Telegram loads the configuration.
 const placeholderToken = "0:placeholder-for-commands-without-telegram"
 

@@ -86,7 +86,7 @@ func (s *Service) applyInTx(ctx context.Context, tx *store.Store, ev event) (app
 
 // recordUnknownOrder stores an event for an order we do not have. A
 // payment that succeeded means money arrived without an order, so the
-// admins are told.
+// admins are alerted.
 func (s *Service) recordUnknownOrder(ctx context.Context, tx *store.Store, ev event) (applied, error) {
 	detail := "no order with merchantTransactionId " + ev.MerchantTransactionID
 	if err := tx.InsertNotification(ctx, ev.record(store.OutcomeUnknownOrder, detail, nil)); err != nil {

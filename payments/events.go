@@ -89,6 +89,7 @@ func (s *Service) recordInvalid(ctx context.Context, body []byte, remoteAddr str
 	if errors.Is(cause, ErrBadSignature) {
 		outcome = store.OutcomeBadSignature
 	}
+
 	raw := body
 	if len(raw) > maxStoredBody {
 		raw = raw[:maxStoredBody]
@@ -105,33 +106,40 @@ func (s *Service) recordInvalid(ctx context.Context, body []byte, remoteAddr str
 		n.MerchantTransactionID, n.TransactionID = peekOrder(env)
 	}
 	result := Result{Outcome: outcome, OrderID: n.MerchantTransactionID, Detail: cause.Error()}
+
 	if !s.invalidRecords.Allow() {
 		// Anyone can post junk to the public route, so only a bounded rate of
 		// it is kept; the metrics still count every request.
 		result.Detail += "; not stored, too many invalid notifications"
 		return result, nil
 	}
-	err := s.opts.Store.Transaction(ctx, func(tx *store.Store) error {
-		if err := tx.InsertNotification(ctx, n); err != nil {
-			return err
-		}
-		if outcome != store.OutcomeBadSignature || !s.signatureAlerts.Allow() {
-			return nil
-		}
-		// A wrong or rotated salt makes every real notification fail here,
-		// which stops all payments, so the admins hear of it at once.
-		return s.alertAdmins(ctx, tx, n.MerchantTransactionID,
-			"A PingPong notification failed the signature check (from "+remoteAddr+"). "+
-				"If real payments are not confirmed, check PINGPONG_WEBHOOK_SECRET and PINGPONG_SIGN_TYPE.")
-	})
-	if err != nil {
-		// The answer stays the permanent rejection: a retry cannot make the
+	if err := s.storeInvalid(ctx, n); err != nil {
+		// The response stays the permanent rejection: a retry cannot make the
 		// body valid, and the boundary logs this request once.
 		result.Detail += "; storing it failed: " + err.Error()
 		return result, nil
 	}
 	s.opts.Wake()
 	return result, nil
+}
+
+// storeInvalid stores an invalid notification and, for a failed signature
+// check, alerts the admins at most hourly: a wrong or rotated salt makes
+// every real notification fail here, which stops all payments.
+func (s *Service) storeInvalid(ctx context.Context, n *store.Notification) error {
+	// Decided once, outside the transaction, which may run more than once.
+	alert := n.Outcome == store.OutcomeBadSignature && s.signatureAlerts.Allow()
+	return s.opts.Store.Transaction(ctx, func(tx *store.Store) error {
+		if err := tx.InsertNotification(ctx, n); err != nil {
+			return err
+		}
+		if !alert {
+			return nil
+		}
+		return s.alertAdmins(ctx, tx, n.MerchantTransactionID,
+			"A PingPong notification failed the signature check (from "+n.RemoteAddr+"). "+
+				"If real payments are not confirmed, check PINGPONG_WEBHOOK_SECRET and PINGPONG_SIGN_TYPE.")
+	})
 }
 
 // peekOrder reads the order and transaction ids of an unverified envelope

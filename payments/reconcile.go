@@ -35,7 +35,7 @@ type ReconcilerOptions struct {
 }
 
 // Reconciler finds orders that got no final notification and queries PingPong
-// about them, applying the answer through the same path as a notification,
+// about them, applying the result through the same path as a notification,
 // and expires orders whose checkout link ran out.
 type Reconciler struct {
 	svc  *Service

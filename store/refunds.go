@@ -47,10 +47,10 @@ func (s *Store) UpdateRefund(ctx context.Context, refund *Refund) error {
 	return nil
 }
 
-// SettleRefundRequest saves PingPong's answer to a refund request: the
+// SettleRefundRequest saves PingPong's response to a refund request: the
 // status, PingPong's refund id and the last error. It writes only while the
 // stored refund is still "requested", because a REFUND notification that
-// arrived before the answer has already settled it and must not be undone.
+// arrived before the response has already settled it and must not be undone.
 func (s *Store) SettleRefundRequest(ctx context.Context, refund *Refund) error {
 	err := s.with(ctx).Model(&Refund{}).
 		Where("id = ? AND status = ?", refund.ID, RefundRequested).
@@ -60,7 +60,7 @@ func (s *Store) SettleRefundRequest(ctx context.Context, refund *Refund) error {
 			"last_error": refund.LastError,
 		}).Error
 	if err != nil {
-		return fmt.Errorf("store: save answer to refund %s: %w", refund.MerchantRefundID, translate(err))
+		return fmt.Errorf("store: save response to refund %s: %w", refund.MerchantRefundID, translate(err))
 	}
 	return nil
 }
