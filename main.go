@@ -88,7 +88,7 @@ func run(ctx context.Context, opts runOptions) error {
 		"listen", cfg.Server.Addr(),
 		"tls", cfg.Server.SSLCertPath != "",
 		"public_base_url", cfg.Server.PublicBaseURL,
-		"pingpong_api", cfg.PingPong.APIBase,
+		"pingpong_api", pingPongTarget(cfg),
 		"database", cfg.Database.Path,
 		"products", len(cfg.Products))
 
@@ -391,12 +391,25 @@ func runCommand(ctx context.Context, opts runOptions) error {
 	return tools.Verify(ctx, settings, args, opts.Stdin, opts.Stdout)
 }
 
-// allowedNotificationSources returns PINGPONG_ALLOWED_IPS, plus loopback in
-// local mode, where this process itself posts the notifications.
+// allowedNotificationSources returns PINGPONG_ALLOWED_IPS, plus in local
+// mode the addresses this process itself posts notifications from:
+// loopback, and the listen address when it names one interface.
 func allowedNotificationSources(cfg *config.Config) []string {
 	allowed := cfg.Server.PingPongAllowedIPs
-	if len(allowed) > 0 && cfg.PingPong.Mode == config.PingPongModeLocal {
-		allowed = append(slices.Clone(allowed), "127.0.0.1", "::1")
+	if len(allowed) == 0 || cfg.PingPong.Mode != config.PingPongModeLocal {
+		return allowed
+	}
+	allowed = append(slices.Clone(allowed), "127.0.0.1", "::1")
+	if ip := net.ParseIP(cfg.Server.Listen); ip != nil && !ip.IsUnspecified() {
+		allowed = append(allowed, ip.String())
 	}
 	return allowed
+}
+
+// pingPongTarget names where checkouts are created, for the start-up line.
+func pingPongTarget(cfg *config.Config) string {
+	if cfg.PingPong.Mode == config.PingPongModeLocal {
+		return "local checkout pages, no PingPong calls"
+	}
+	return cfg.PingPong.APIBase
 }

@@ -7,12 +7,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"telegram-bot-webhook/bot/telegramtest"
+	"telegram-bot-webhook/config"
 	"telegram-bot-webhook/payments"
 	"telegram-bot-webhook/payments/pingpongtest"
 	"telegram-bot-webhook/store"
@@ -545,5 +547,29 @@ func TestRun_PortInUseFailsBeforePolling(t *testing.T) {
 	}
 	if calls := tg.Calls("getUpdates"); calls != 0 {
 		t.Fatalf("getUpdates called %d times before the port was bound", calls)
+	}
+}
+
+func TestAllowedNotificationSources_LocalModeAddsOwnAddresses(t *testing.T) {
+	cfg := &config.Config{}
+	cfg.Server.PingPongAllowedIPs = []string{"52.76.198.228"}
+	cfg.Server.Listen = "192.0.2.2"
+
+	cfg.PingPong.Mode = config.PingPongModeSandbox
+	if got := allowedNotificationSources(cfg); !slices.Equal(got, []string{"52.76.198.228"}) {
+		t.Errorf("sandbox mode: allowed = %v, want only the configured list", got)
+	}
+
+	cfg.PingPong.Mode = config.PingPongModeLocal
+	got := allowedNotificationSources(cfg)
+	for _, want := range []string{"52.76.198.228", "127.0.0.1", "::1", "192.0.2.2"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("local mode: allowed = %v, missing %s", got, want)
+		}
+	}
+
+	cfg.Server.PingPongAllowedIPs = nil
+	if got := allowedNotificationSources(cfg); len(got) != 0 {
+		t.Errorf("no allowlist: allowed = %v, want empty (everyone)", got)
 	}
 }

@@ -35,9 +35,12 @@ func (s *Service) markPaid(ctx context.Context, tx *store.Store, order *store.Or
 
 	previous := order.Status
 	paidAt := s.now()
+	noFailure := ""
 	err := tx.TransitionOrder(ctx, order, store.StatusPaid, store.OrderChange{
 		TransactionID: ev.TransactionID,
 		PaidAt:        &paidAt,
+		// An earlier failed attempt no longer describes a paid order.
+		FailureReason: &noFailure,
 	})
 	if err != nil {
 		return applied{}, err

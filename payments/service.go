@@ -174,6 +174,7 @@ func (s *Service) CreateOrder(ctx context.Context, user *store.User, product con
 		Remark:                product.SKU,
 		TimeExpire:            order.ExpiresAt,
 		GoodsName:             product.Name,
+		GoodsDescription:      product.Description,
 	})
 	if err != nil {
 		s.failCheckout(ctx, order, err)

@@ -270,7 +270,11 @@ func TestProcessNotification_FailedThenSuccess(t *testing.T) {
 	}
 
 	f.process(f.fake.PaymentNotification(order.MerchantTransactionID, payments.StatusSuccess))
-	assertStatus(t, f.order(order.MerchantTransactionID), store.StatusPaid)
+	paid := f.order(order.MerchantTransactionID)
+	assertStatus(t, paid, store.StatusPaid)
+	if paid.FailureReason != "" {
+		t.Errorf("paid order keeps the failure reason %q", paid.FailureReason)
+	}
 	assertKinds(t, f.messages(f.user.ChatID), store.MessageFailed, store.MessagePaid)
 }
 
