@@ -261,7 +261,7 @@ func checkoutLanguage(code string) string {
 
 var orderIDEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
-// newOrderID returns an order id such as "ORD20261204-K3J9X2QW7Z5M": the
+// newOrderID returns an order id such as "ORD20261204-K3J9X2QW7Z": the
 // date for people and 50 random bits so ids cannot be guessed.
 func newOrderID(now time.Time) string {
 	return "ORD" + now.Format("20060102") + "-" + randomSuffix()

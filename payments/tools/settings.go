@@ -9,6 +9,8 @@
 package tools
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
@@ -43,24 +45,54 @@ func (s Settings) signType() string {
 	return s.SignType
 }
 
-// maskSecret returns a form of the secret that helps compare it with the
-// back office without revealing it: its first and last two characters for
-// a secret of 12 characters or more, and nothing of a shorter one. Control
-// characters and whitespace in those characters are shown escaped.
-func maskSecret(secret string) string {
-	runes := []rune(secret)
-	if len(runes) < 12 {
-		return "(too short to show any of it)"
-	}
-	return escapeVisible(string(runes[:2])) + "…" + escapeVisible(string(runes[len(runes)-2:]))
+// minFingerprintLength is the shortest secret whose fingerprint is shown.
+// The fingerprint carries 32 bits of SHA-256, which together with a search
+// over all short strings would identify a short secret.
+const minFingerprintLength = 12
+
+// fingerprintCommand computes the fingerprint of a secret typed at the
+// prompt, without echoing it or keeping it in the shell history.
+const fingerprintCommand = `read -rs SALT; printf %s "$SALT" | sha256sum | cut -c1-8`
+
+// secretFingerprint returns the first 8 hex characters of SHA-256 of the
+// secret, in lowercase like sha256sum prints them.
+func secretFingerprint(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])[:8]
 }
 
-// describeSecret names the secret's length and masked form, and warns about
-// whitespace around it.
+// hasFingerprint reports whether describeSecret shows the secret's
+// fingerprint.
+func hasFingerprint(secret string) bool {
+	return utf8.RuneCountInString(strings.TrimSpace(secret)) >= minFingerprintLength
+}
+
+// describeSecret names the secret's length, its SHA-256 fingerprint and
+// the whitespace around it, escaped. It shows no character of the secret
+// itself, and no fingerprint of a secret shorter than minFingerprintLength.
 func describeSecret(secret string) string {
-	text := fmt.Sprintf("%d characters, %s", utf8.RuneCountInString(secret), maskSecret(secret))
-	if strings.TrimSpace(secret) != secret {
-		text += ", with whitespace at its start or end"
+	text := fmt.Sprintf("%d characters", utf8.RuneCountInString(secret))
+	if !hasFingerprint(secret) {
+		text += ", too short to show a fingerprint without making it easy to guess"
+	} else {
+		text += ", SHA-256 fingerprint " + secretFingerprint(secret)
+	}
+
+	trimmed := strings.TrimSpace(secret)
+	if trimmed == secret {
+		return text
+	}
+	leading := strings.TrimSuffix(secret, strings.TrimLeftFunc(secret, unicode.IsSpace))
+	if leading != "" {
+		text += ", with whitespace at its start: " + escapeVisible(leading)
+	}
+	// A secret of whitespace only has all of it named once, as its start.
+	trailing := strings.TrimPrefix(secret, strings.TrimRightFunc(secret, unicode.IsSpace))
+	if trailing != "" && trimmed != "" {
+		text += ", with whitespace at its end: " + escapeVisible(trailing)
+	}
+	if hasFingerprint(secret) {
+		text += ", fingerprint without that whitespace " + secretFingerprint(trimmed)
 	}
 	return text
 }

@@ -20,7 +20,10 @@ const simulateUsage = `Usage: simulate paid|failed|refunded --order ID [flags]
 
 Posts a PingPong notification for a stored order to the running server,
 signed with PINGPONG_WEBHOOK_SECRET and PINGPONG_SIGN_TYPE the way PingPong
-signs it, and prints the server's response.
+signs it, and prints the server's response and what became of the event
+(the X-Notification-Outcome header). It exits with status 1 when the server
+did not apply the event: outcome rejected, unknown_order, bad_signature or
+malformed, or a response PingPong would send again.
 
   paid      RECHARGE SUCCESS: the buyer paid
   failed    RECHARGE FAILED: the payment was declined (the buyer may retry)
@@ -38,12 +41,15 @@ type simulateOptions struct {
 	url      string
 	reason   string
 	refundID string
+	force    bool
 }
 
 // Simulate posts a signed notification for a stored order to the server and
 // writes the event and the server's response to stdout. Usage and flag
 // errors go to stderr. It returns an error for bad arguments, an order not
-// in the database, a failed request and a response other than 2xx.
+// in the database, a refund over the amount left to refund (without
+// --force), a failed request, a response other than 2xx, and an outcome
+// that left the order unchanged because the server rejected the event.
 func Simulate(ctx context.Context, s Settings, args []string, stdout, stderr io.Writer) error {
 	opts, err := parseSimulateArgs(args, s, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -71,7 +77,11 @@ func Simulate(ctx context.Context, s Settings, args []string, stdout, stderr io.
 	if p.err != nil {
 		return fmt.Errorf("simulate: write the output: %w", p.err)
 	}
-	return post(ctx, opts.url, body, stdout)
+	resp, err := post(ctx, opts.url, body, stdout)
+	if err != nil {
+		return err
+	}
+	return checkResponse(p, resp, event, simulateTarget{opts: opts, settings: s})
 }
 
 func parseSimulateArgs(args []string, s Settings, stderr io.Writer) (simulateOptions, error) {
@@ -92,6 +102,9 @@ func parseSimulateArgs(args []string, s Settings, stderr io.Writer) (simulateOpt
 		"failure reason sent as resultDescription, for failed only (default \""+defaultFailureReason+"\")")
 	flags.StringVar(&opts.refundID, "refund-id", "",
 		"PingPong refundId, for refunded only (default: a generated id)")
+	flags.BoolVar(&opts.force, "force", false,
+		"for refunded only: send the refund even when its amount is more than is left to refund\n"+
+			"on the order, to test that the server rejects it")
 	flags.Usage = func() {
 		fmt.Fprint(flags.Output(), simulateUsage)
 		flags.PrintDefaults()
@@ -131,13 +144,16 @@ func checkSimulateOptions(opts simulateOptions) error {
 
 	if strings.TrimSpace(opts.order) == "" {
 		return errors.New("simulate: missing --order: give the order id the bot showed, " +
-			"such as --order 20240101-ab12cd")
+			"such as --order ORD20261204-XRG7S74LKX")
 	}
 	if opts.reason != "" && opts.kind != KindFailed {
 		return fmt.Errorf("simulate: --reason applies only to %s", KindFailed)
 	}
 	if opts.refundID != "" && opts.kind != KindRefunded {
 		return fmt.Errorf("simulate: --refund-id applies only to %s", KindRefunded)
+	}
+	if opts.force && opts.kind != KindRefunded {
+		return fmt.Errorf("simulate: --force applies only to %s", KindRefunded)
 	}
 	if opts.url == "" {
 		return errors.New("simulate: missing --url: give the server's notification URL, " +

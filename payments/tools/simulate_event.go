@@ -87,6 +87,11 @@ func newEvent(order *store.Order, requested *store.Refund, opts simulateOptions)
 	if err != nil {
 		return nil, err
 	}
+	if opts.kind == KindRefunded && !opts.force {
+		if err := checkRefundLeft(order, amount, currency); err != nil {
+			return nil, err
+		}
+	}
 
 	transactionID := order.TransactionID
 	if transactionID == "" {
@@ -154,10 +159,36 @@ func eventAmount(order *store.Order, requested *store.Refund, opts simulateOptio
 
 	remaining := order.AmountMinor - order.RefundedMinor
 	if remaining <= 0 {
-		return 0, fmt.Errorf("simulate: order %s is refunded in full (%s): give --amount to send "+
-			"a refund anyway", order.MerchantTransactionID, payments.FormatMoney(order.RefundedMinor, currency))
+		return 0, fmt.Errorf("simulate: order %s is refunded in full (%s), so the server would reject "+
+			"another refund: give --amount with --force to send one anyway and test that rejection",
+			order.MerchantTransactionID, payments.FormatMoney(order.RefundedMinor, currency))
 	}
 	return remaining, nil
+}
+
+// checkRefundLeft returns an error when a refund of amount is more than is
+// left to refund on the order, because the server rejects refunds that
+// would total more than the order's amount. A refund in another currency
+// is left to the server, which rejects it for the currency.
+func checkRefundLeft(order *store.Order, amount int64, currency string) error {
+	if currency != order.Currency {
+		return nil
+	}
+	left := order.AmountMinor - order.RefundedMinor
+	if amount <= left {
+		return nil
+	}
+	if left <= 0 {
+		return fmt.Errorf("simulate: order %s is refunded in full (%s), so the server would reject "+
+			"another refund: add --force to send it anyway and test that rejection",
+			order.MerchantTransactionID, payments.FormatMoney(order.RefundedMinor, currency))
+	}
+	return fmt.Errorf("simulate: refund of %s is more than the %s left to refund on order %s "+
+		"(order amount %s, refunded %s), so the server would reject it: give --amount %s or less, "+
+		"or add --force to send it anyway and test that rejection",
+		payments.FormatMoney(amount, currency), payments.FormatMoney(left, currency),
+		order.MerchantTransactionID, payments.FormatMoney(order.AmountMinor, currency),
+		payments.FormatMoney(order.RefundedMinor, currency), payments.FormatAmount(left, currency))
 }
 
 // build returns the signed notification body.

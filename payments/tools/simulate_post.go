@@ -29,36 +29,52 @@ func checkURL(raw string) error {
 	return nil
 }
 
-// post sends the body as PingPong does and writes the response status and
-// body to stdout. A response other than 2xx, or a 2xx whose body is FAIL,
-// which PingPong counts as not received, returns an error.
-func post(ctx context.Context, target string, body []byte, stdout io.Writer) error {
+// serverResponse is what the server returned for a posted notification.
+type serverResponse struct {
+	status int
+	body   string
+	// outcome is the X-Notification-Outcome header, "" when the server
+	// does not send it.
+	outcome string
+}
+
+// post sends the body as PingPong does and writes the response status, body
+// and outcome to stdout. It returns an error only when no response arrived.
+func post(ctx context.Context, target string, body []byte, stdout io.Writer) (serverResponse, error) {
 	ctx, cancel := context.WithTimeout(ctx, postTimeout)
 	defer cancel()
 
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("simulate: build the request to %s: %w", target, err)
+		return serverResponse{}, fmt.Errorf("simulate: build the request to %s: %w", target, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return requestError(target, err)
+		return serverResponse{}, requestError(target, err)
 	}
 	defer resp.Body.Close()
 
 	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseSize))
 	if err != nil {
-		return fmt.Errorf("simulate: read the response from %s: %w", target, err)
+		return serverResponse{}, fmt.Errorf("simulate: read the response from %s: %w", target, err)
+	}
+	result := serverResponse{
+		status:  resp.StatusCode,
+		body:    string(answer),
+		outcome: strings.TrimSpace(resp.Header.Get(outcomeHeader)),
 	}
 
 	p := &linePrinter{w: stdout}
-	p.printf("HTTP %s\n%s\n", resp.Status, strings.TrimRight(string(answer), "\n"))
-	if p.err != nil {
-		return fmt.Errorf("simulate: write the output: %w", p.err)
+	p.printf("HTTP %s\n%s\n", resp.Status, strings.TrimRight(result.body, "\n"))
+	if result.outcome != "" {
+		p.printf("Outcome: %s\n", result.outcome)
 	}
-	return responseError(resp.StatusCode, string(answer))
+	if p.err != nil {
+		return result, fmt.Errorf("simulate: write the output: %w", p.err)
+	}
+	return result, nil
 }
 
 // requestError explains a failed request, naming how to start the server

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"telegram-bot-webhook/payments"
@@ -32,13 +33,15 @@ func (offlineGateway) Refund(context.Context, payments.RefundRequest) (*payments
 }
 
 // serviceServer starts a loopback server that applies every posted body with
-// a payments.Service on st, and responds with the outcome.
-func serviceServer(t *testing.T, st *store.Store) string {
+// a payments.Service on st for the store accID, and responds as the
+// webhook does: the status, the X-Notification-Outcome header, and the
+// outcome and detail as the body.
+func serviceServer(t *testing.T, st *store.Store, accID string) string {
 	t.Helper()
 	service, err := payments.NewService(payments.ServiceOptions{
 		Store:    st,
 		Gateway:  offlineGateway{},
-		AccID:    testAccID,
+		AccID:    accID,
 		ClientID: testClientID,
 		Salt:     testSalt,
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -53,6 +56,13 @@ func serviceServer(t *testing.T, st *store.Store) string {
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
+		}
+		w.Header().Set(outcomeHeader, result.Outcome)
+		switch result.Outcome {
+		case store.OutcomeBadSignature:
+			w.WriteHeader(http.StatusUnauthorized)
+		case store.OutcomeMalformed:
+			w.WriteHeader(http.StatusBadRequest)
 		}
 		_, _ = io.WriteString(w, result.Outcome+" "+result.Detail)
 	}))
@@ -72,7 +82,7 @@ func orderStatus(t *testing.T, st *store.Store, id string) store.OrderStatus {
 func TestSimulate_ServiceAppliesEvents(t *testing.T) {
 	path, st := orderStore(t)
 	createOrder(t, st, "ORD-1", 999, "USD", "TX-1")
-	s := testSettings(path, serviceServer(t, st))
+	s := testSettings(path, serviceServer(t, st, testAccID))
 
 	steps := []struct {
 		args    []string
@@ -95,4 +105,80 @@ func TestSimulate_ServiceAppliesEvents(t *testing.T) {
 			t.Fatalf("after simulate %v: status = %s, want %s", step.args, got, step.want)
 		}
 	}
+}
+
+func TestSimulate_ServiceRejectsForcedRefund(t *testing.T) {
+	path, st := orderStore(t)
+	paidOrder(t, st, 0)
+	s := testSettings(path, serviceServer(t, st, testAccID))
+
+	r := runSimulate(t, s, "refunded", "--order", "ORD-1", "--amount", "20.00", "--force")
+
+	if r.err == nil {
+		t.Fatalf("Simulate returned nil for a rejected refund; output:\n%s", r.stdout)
+	}
+	assertContains(t, r.stdout, "Outcome: rejected\n")
+	assertContains(t, r.err.Error(), "rejected the event (outcome rejected), so order ORD-1 did not change")
+	assertContains(t, r.err.Error(), "With --force, this rejection is the expected result")
+	order, err := st.GetOrder(context.Background(), "ORD-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if order.Status != store.StatusPaid || order.RefundedMinor != 0 {
+		t.Errorf("order %s with %d refunded, want paid with nothing refunded", order.Status, order.RefundedMinor)
+	}
+}
+
+func TestSimulate_ServiceOfAnotherStoreRejects(t *testing.T) {
+	path, st := orderStore(t)
+	createOrder(t, st, "ORD-1", 999, "USD", "TX-1")
+	s := testSettings(path, serviceServer(t, st, "2018092714313010016999"))
+
+	r := runSimulate(t, s, "paid", "--order", "ORD-1")
+
+	if r.err == nil {
+		t.Fatalf("Simulate returned nil for a rejected event; output:\n%s", r.stdout)
+	}
+	assertContains(t, r.err.Error(), "outcome rejected")
+	assertContains(t, r.err.Error(), "accId "+testAccID+" and clientId "+testClientID+
+		" are not the server's PINGPONG_ACC_ID and PINGPONG_CLIENT_ID")
+	if strings.Contains(r.err.Error(), "--force") {
+		t.Errorf("error mentions --force, which was not given: %v", r.err)
+	}
+	if got := orderStatus(t, st, "ORD-1"); got != store.StatusPending {
+		t.Errorf("status = %s, want pending", got)
+	}
+}
+
+func TestSimulate_ServiceWithAnotherDatabase(t *testing.T) {
+	path, st := orderStore(t)
+	createOrder(t, st, "ORD-1", 999, "USD", "TX-1")
+	_, serverStore := orderStore(t)
+	s := testSettings(path, serviceServer(t, serverStore, testAccID))
+
+	r := runSimulate(t, s, "paid", "--order", "ORD-1")
+
+	if r.err == nil {
+		t.Fatalf("Simulate returned nil for an unknown order; output:\n%s", r.stdout)
+	}
+	assertContains(t, r.stdout, "Outcome: unknown_order\n")
+	assertContains(t, r.err.Error(), "the server has no order ORD-1 (outcome unknown_order)")
+	assertContains(t, r.err.Error(), "read the order from "+path)
+}
+
+func TestSimulate_ServiceDuplicateIsNote(t *testing.T) {
+	path, st := orderStore(t)
+	createOrder(t, st, "ORD-1", 999, "USD", "TX-1")
+	s := testSettings(path, serviceServer(t, st, testAccID))
+	if r := runSimulate(t, s, "paid", "--order", "ORD-1"); r.err != nil {
+		t.Fatalf("first simulate: %v\n%s", r.err, r.stdout)
+	}
+
+	r := runSimulate(t, s, "paid", "--order", "ORD-1")
+
+	if r.err != nil {
+		t.Fatalf("Simulate: %v\n%s", r.err, r.stdout)
+	}
+	assertContains(t, r.stdout, "Outcome: duplicate\n")
+	assertContains(t, r.stdout, "Note: the server applied this event before (outcome duplicate)")
 }

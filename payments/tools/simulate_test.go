@@ -278,6 +278,7 @@ func TestSimulate_RefundOfFullyRefundedOrder(t *testing.T) {
 		t.Fatal("no error")
 	}
 	assertContains(t, r.err.Error(), "refunded in full")
+	assertContains(t, r.err.Error(), "give --amount with --force")
 }
 
 func TestSimulate_GeneratesTransactionID(t *testing.T) {
@@ -343,6 +344,7 @@ func TestSimulate_BadArguments(t *testing.T) {
 		{"no order", []string{"paid"}, "missing --order"},
 		{"reason on paid", []string{"paid", "--order", "ORD-1", "--reason", "x"}, "--reason applies only to failed"},
 		{"refund id on paid", []string{"paid", "--order", "ORD-1", "--refund-id", "x"}, "--refund-id applies only to refunded"},
+		{"force on paid", []string{"paid", "--order", "ORD-1", "--force"}, "--force applies only to refunded"},
 		{"bad url", []string{"paid", "--order", "ORD-1", "--url", "localhost:8000"}, `invalid --url "localhost:8000"`},
 		{"unknown flag", []string{"paid", "--orders", "ORD-1"}, "flag provided but not defined: -orders"},
 		{"extra argument", []string{"paid", "--order", "ORD-1", "now"}, `unexpected arguments ["now"]`},
@@ -421,7 +423,7 @@ func TestSimulate_HelpListsEveryFlag(t *testing.T) {
 	if r.err != nil {
 		t.Fatalf("Simulate: %v", r.err)
 	}
-	for _, flag := range []string{"-order", "-amount", "-currency", "-url", "-reason", "-refund-id", "major units"} {
+	for _, flag := range []string{"-order", "-amount", "-currency", "-url", "-reason", "-refund-id", "-force", "major units"} {
 		assertContains(t, r.stderr, flag)
 	}
 	if r.stdout != "" {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"telegram-bot-webhook/payments"
 )
@@ -20,16 +21,21 @@ const verifyUsage = `Usage: verify [file]
 Reads a PingPong notification body from file, or from standard input when
 file is missing or "-", and checks its signature with PINGPONG_WEBHOOK_SECRET.
 A valid body prints "signature valid" with the event it reports. An invalid
-one prints the signed text with the salt masked, the expected and received
-sign, and the likely cause, found by trying the common signing mistakes;
-the command then exits with status 1.
+one prints the signed text with the salt left out, the first 8 characters of
+the expected sign, the received sign, a fingerprint of the salt, and the
+likely cause, found by trying the common signing mistakes. The command exits
+with status 1 for an invalid body, and for a valid one the server rejects
+anyway, such as one whose accId or clientId differ from PINGPONG_ACC_ID or
+PINGPONG_CLIENT_ID.
 `
 
 // Verify checks the signature of the notification body in the file named
-// by args, or on stdin, and writes the result to stdout. A body whose
-// signature is valid returns nil. An invalid signature returns an error
-// wrapping payments.ErrBadSignature after the report is written; a body the
-// server rejects for its format wraps payments.ErrMalformed.
+// by args, or on stdin, and writes the result to stdout. It returns nil
+// only for a body the server accepts. An invalid signature returns an error
+// wrapping payments.ErrBadSignature after the report is written, and a body
+// the server rejects for its format wraps payments.ErrMalformed. A body
+// signed correctly for another store returns an error naming the differing
+// ids.
 func Verify(ctx context.Context, s Settings, args []string, stdin io.Reader, stdout io.Writer) error {
 	path, err := parseVerifyArgs(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
@@ -116,8 +122,9 @@ func readBody(path string, stdin io.Reader) ([]byte, string, error) {
 }
 
 // reportValid writes "signature valid" and the event the body reports. A
-// body that is signed correctly but is not a notification, such as one
-// without notifyType, returns an error.
+// body that is signed correctly but that the server rejects, because it is
+// not a notification or is for another store (accId or clientId differ from
+// the settings), returns an error.
 func reportValid(stdout io.Writer, body []byte, s Settings) error {
 	n, err := payments.ParseNotification(body, s.Salt)
 	p := &linePrinter{w: stdout}
@@ -142,10 +149,23 @@ func reportValid(stdout io.Writer, body []byte, s Settings) error {
 		{key: "accId", value: n.AccID, kind: "string"},
 		{key: "clientId", value: n.ClientID, kind: "string"},
 	}}
-	for _, problem := range storeMismatch(fields, s) {
-		p.printf("warning:    %s\n", problem)
+	problems := storeMismatch(fields, s)
+	if len(problems) > 0 {
+		p.printf("\nThe server rejects this body although its signature is valid:\n")
+		for _, problem := range problems {
+			p.printf("  - %s\n", problem)
+		}
 	}
-	return p.err
+	if p.err != nil {
+		return fmt.Errorf("verify: write the report: %w", p.err)
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("verify: signature valid, but the server rejects the body: %s. If PingPong "+
+			"sent this body, set PINGPONG_ACC_ID and PINGPONG_CLIENT_ID to the ids of the store whose "+
+			"secret key is in PINGPONG_WEBHOOK_SECRET, as the PingPong back office shows them",
+			strings.Join(problems, "; "))
+	}
+	return nil
 }
 
 // reportInvalid writes the diagnosis and returns an error naming the most

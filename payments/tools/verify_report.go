@@ -75,8 +75,10 @@ func wrongSaltCause(body *receivedBody, s Settings) cause {
 	return cause{
 		summary: "wrong salt: no variant of the signing rules gives the received sign with " +
 			"PINGPONG_WEBHOOK_SECRET, so the body was signed with another salt or changed after signing",
-		fix: fmt.Sprintf("check PINGPONG_WEBHOOK_SECRET (%s) against the secret key of store %s in "+
-			"the PingPong back office; sandbox and production stores have different keys",
+		fix: fmt.Sprintf("compare PINGPONG_WEBHOOK_SECRET (%s) with the secret key of store %s in "+
+			"the PingPong back office. Sandbox and production stores have different keys. If the "+
+			"key is right, the body was changed after signing or did not come from PingPong: do not "+
+			"act on it, and look up the order in the back office instead",
 			describeSecret(s.Salt), store),
 	}
 }
@@ -132,13 +134,21 @@ func (d *diagnosis) print(w io.Writer, s Settings, causes []cause) error {
 	}
 	p.printf("signed text:   %s%s\n", saltMarker, d.signedText)
 	if d.expected != "" {
-		p.printf("expected sign: %s\n", d.expected)
+		p.printf("expected sign: %s\n", expectedSignPrefix(d.expected))
+		p.printf("               The rest is hidden: the full sign would make this exact body pass\n" +
+			"               the server's check, even after someone altered it. Compare the shown\n" +
+			"               characters with the start of the sign the sender computed.\n")
 	} else {
 		p.printf("expected sign: none, because signType %q is neither %s nor %s\n",
 			d.signType, payments.SignSHA256, payments.SignMD5)
 	}
 	p.printf("received sign: %s\n", d.received)
 	p.printf("salt:          PINGPONG_WEBHOOK_SECRET, %s\n", describeSecret(s.Salt))
+	if hasFingerprint(s.Salt) {
+		p.printf("               To compare, run `%s`,\n"+
+			"               paste the secret key from the PingPong back office and press Enter.\n",
+			fingerprintCommand)
+	}
 
 	if len(d.problems) > 0 {
 		p.printf("\nThe server rejects this body whatever its sign:\n")
@@ -162,9 +172,21 @@ func (d *diagnosis) print(w io.Writer, s Settings, causes []cause) error {
 	if d.tested > 0 {
 		p.printf("\nTested %d variants: %s.\n", d.tested, strings.Join(d.testedMistakes(), ", "))
 	}
-	p.printf("Note: the expected sign makes this exact body pass verification, so share this " +
-		"output only for bodies PingPong sent.\n")
 	return p.err
+}
+
+// shownSignLength is how many hex characters of the expected sign verify
+// prints: enough to compare with a sender's computation, far too few to
+// sign anything.
+const shownSignLength = 8
+
+// expectedSignPrefix returns the first shownSignLength characters of the
+// expected sign followed by "…".
+func expectedSignPrefix(sign string) string {
+	if len(sign) <= shownSignLength {
+		return "…"
+	}
+	return sign[:shownSignLength] + "…"
 }
 
 // testedMistakes names the signing mistakes the variants covered.
