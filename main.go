@@ -138,7 +138,7 @@ func serve(ctx context.Context, cfg *config.Config, st *store.Store, logs *confi
 	var gateway payments.Gateway
 	var localCheckout *local.Provider
 	if cfg.PingPong.Mode == config.PingPongModeLocal {
-		provider, err := newLocalCheckout(cfg, logs.Server, listener)
+		provider, err := newLocalCheckout(cfg, logs.Server, listener, st)
 		if err != nil {
 			return err
 		}
@@ -275,7 +275,7 @@ func stopsOthers(ctx context.Context, name string, err error) error {
 // Buyers open its pages on PUBLIC_BASE_URL, or on this machine's loopback
 // address when that is not set, and it posts notifications to the bound
 // listener's loopback address, so no tunnel is needed.
-func newLocalCheckout(cfg *config.Config, log *slog.Logger, listener net.Listener) (*local.Provider, error) {
+func newLocalCheckout(cfg *config.Config, log *slog.Logger, listener net.Listener, st *store.Store) (*local.Provider, error) {
 	if cfg.Server.SSLCertPath != "" {
 		return nil, errors.New("PINGPONG_MODE=local posts notifications to this server over plain HTTP: " +
 			"unset SSL_CERT_PATH and SSL_KEY_PATH, or use PINGPONG_MODE=sandbox")
@@ -296,6 +296,9 @@ func newLocalCheckout(cfg *config.Config, log *slog.Logger, listener net.Listene
 		Salt:          cfg.PingPong.Salt,
 		SignType:      cfg.PingPong.SignType,
 		Logger:        log,
+		// Checkouts live in memory; the store lets links opened after a
+		// restart be rebuilt from their orders.
+		Orders: st,
 	})
 }
 

@@ -65,8 +65,9 @@ type ServerConfig struct {
 	PingPongAllowedIPs []string
 	// TrustedProxies are the IPs or CIDRs whose X-Forwarded-For is believed.
 	TrustedProxies []string
-	// RateLimit is the requests per second one client IP may make to the
-	// webhook routes, with bursts of RateBurst.
+	// RateLimit is the requests per second one client IP may make to each
+	// route group (PingPong notifications, Telegram updates, checkout
+	// pages), with bursts of RateBurst.
 	RateLimit float64
 	RateBurst int
 }

@@ -34,7 +34,8 @@ type Order struct {
 	// TransactionID is PingPong's transactionId, known once prePay answers or
 	// the first notification arrives.
 	TransactionID string `gorm:"index"`
-	PaymentURL    string
+	// PaymentURL is indexed because the local checkout finds orders by it.
+	PaymentURL string `gorm:"index"`
 	// RefundedMinor is the sum of successful refunds in minor units.
 	RefundedMinor int64 `gorm:"not null;default:0"`
 	// FailureReason is the last reason PingPong or the checkout call gave for

@@ -138,3 +138,96 @@ func TestCheckout_TokenNotLogged(t *testing.T) {
 		t.Errorf("log contains the checkout token:\n%s", logs.String())
 	}
 }
+
+// errorPage is one call of pagedCheckout.ServeErrorPage.
+type errorPage struct {
+	status     int
+	retryAfter string
+}
+
+// pagedCheckout is a fakeCheckout that also writes the server's 429 and
+// 413 responses as "error page" with the status.
+type pagedCheckout struct {
+	fakeCheckout
+
+	mu    sync.Mutex
+	pages []errorPage
+}
+
+func (p *pagedCheckout) ServeErrorPage(w http.ResponseWriter, _ *http.Request, status int) {
+	p.mu.Lock()
+	p.pages = append(p.pages, errorPage{status: status, retryAfter: w.Header().Get("Retry-After")})
+	p.mu.Unlock()
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, "error page")
+}
+
+func (p *pagedCheckout) errorPages() []errorPage {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]errorPage(nil), p.pages...)
+}
+
+func TestCheckout_RateLimitedShowsHandlerPage(t *testing.T) {
+	checkout := &pagedCheckout{}
+	server, logs := newTestServer(t, Options{Checkout: checkout, RateLimit: 0.001, RateBurst: 1})
+
+	serve(server, httptest.NewRequest(http.MethodGet, "/checkout/tok", nil))
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		got := serve(server, httptest.NewRequest(method, "/checkout/tok/pay", nil))
+
+		if got.Code != http.StatusTooManyRequests || got.Body.String() != "error page" {
+			t.Errorf("%s returned %d %q, want 429 with the handler's page", method, got.Code, got.Body)
+		}
+		if got.Header().Get("Retry-After") == "" {
+			t.Errorf("%s: Retry-After header is missing", method)
+		}
+	}
+
+	pages := checkout.errorPages()
+	if len(pages) != 2 {
+		t.Fatalf("handler wrote %d error pages, want 2", len(pages))
+	}
+	for _, page := range pages {
+		if page.status != http.StatusTooManyRequests || page.retryAfter == "" {
+			t.Errorf("error page = %+v, want 429 with Retry-After set before", page)
+		}
+	}
+	if n := len(checkout.seen()); n != 1 {
+		t.Errorf("handler served %d requests, want 1", n)
+	}
+	statuses := map[float64]int{}
+	for _, record := range logs.withMessage(t, "HTTP request") {
+		statuses[record["status"].(float64)]++
+	}
+	if statuses[http.StatusTooManyRequests] != 2 {
+		t.Errorf("access log statuses = %v, want two 429", statuses)
+	}
+}
+
+func TestCheckout_PostOverBodyLimitShowsHandlerPage(t *testing.T) {
+	checkout := &pagedCheckout{}
+	server, _ := newTestServer(t, Options{Checkout: checkout, BodyLimit: 16})
+
+	got := serve(server, httptest.NewRequest(http.MethodPost, "/checkout/tok/pay",
+		strings.NewReader(strings.Repeat("a", 17))))
+
+	if got.Code != http.StatusRequestEntityTooLarge || got.Body.String() != "error page" {
+		t.Errorf("returned %d %q, want 413 with the handler's page", got.Code, got.Body)
+	}
+	if pages := checkout.errorPages(); len(pages) != 1 || pages[0].status != http.StatusRequestEntityTooLarge {
+		t.Errorf("error pages = %+v, want one 413", pages)
+	}
+	if n := len(checkout.seen()); n != 0 {
+		t.Errorf("handler served %d requests, want 0", n)
+	}
+}
+
+func TestCheckout_OtherErrorsStayJSON(t *testing.T) {
+	server, _ := newTestServer(t, Options{Checkout: &pagedCheckout{}})
+
+	got := serve(server, httptest.NewRequest(http.MethodPut, "/checkout/tok", nil))
+
+	wantJSONError(t, got, http.StatusMethodNotAllowed, "method_not_allowed")
+}

@@ -15,7 +15,7 @@ const (
 	DefaultBodyLimit       int64 = 1 << 20
 	DefaultShutdownTimeout       = 10 * time.Second
 	// DefaultRateLimit is the sustained number of requests per second that
-	// one client IP may send to the webhook routes.
+	// one client IP may send to each route group.
 	DefaultRateLimit float64 = 20
 	// DefaultRateBurst is the number of requests one client IP may send at
 	// once before DefaultRateLimit applies.
@@ -68,17 +68,20 @@ type Options struct {
 	// addresses are not trusted unless listed.
 	TrustedProxies []string
 	// RateLimit is the sustained number of requests per second that one
-	// client IP may send to the webhook routes, DefaultRateLimit when 0.
-	// IPv6 clients are counted per /64 network. HealthPath is not limited.
+	// client IP may send to each route group, DefaultRateLimit when 0.
+	// PingPongPath, TelegramPath and the checkout pages each have their own
+	// allowance. IPv6 clients are counted per /64 network. HealthPath is
+	// not limited.
 	RateLimit float64
-	// RateBurst is the number of requests one client IP may send at once,
-	// DefaultRateBurst when 0.
+	// RateBurst is the number of requests one client IP may send at once to
+	// each route group, DefaultRateBurst when 0.
 	RateBurst int
 	// Checkout, when set, serves GET and POST requests under CheckoutPath,
 	// such as the pages of a simulated checkout. Its requests count against
-	// RateLimit, and POST bodies over BodyLimit get 413. Paths under
-	// CheckoutPath are logged without the part after it, which is where
-	// checkout tokens go.
+	// their own RateLimit allowance, and POST bodies over BodyLimit get 413.
+	// A handler that implements CheckoutErrorPages shows those two
+	// responses itself. Paths under CheckoutPath are logged without the
+	// part after it, which is where checkout tokens go.
 	Checkout http.Handler
 	// Metrics, when set, is served at MetricsPath, such as a Prometheus
 	// handler. Leave it nil to serve metrics on another address.

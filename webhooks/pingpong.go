@@ -16,6 +16,18 @@ import (
 // received, whatever the status.
 const pingPongAcknowledgement = "OK"
 
+// NotificationOutcomeHeader is the response header of PingPongPath that
+// carries what became of a notification the processor handled: one of the
+// store.Outcome values, such as "applied" or "duplicate", or "error" with a
+// 500 for a transient failure. Requests rejected before processing, such
+// as a wrong content type or a rate-limited client, do not carry it.
+// PingPong ignores it, and tools that post notifications read it.
+const NotificationOutcomeHeader = "X-Notification-Outcome"
+
+// outcomeError is the NotificationOutcomeHeader value of a transient
+// failure.
+const outcomeError = "error"
+
 // handlePingPong passes the raw notification body to the processor and
 // responds so that PingPong retries exactly the notifications that were not
 // handled: 500 for a transient failure, 401 and 400 for a request that can
@@ -51,6 +63,7 @@ func (s *Server) handlePingPong(c echo.Context) error {
 	if err != nil {
 		logger.LogAttrs(req.Context(), slog.LevelError, "PingPong notification failed",
 			append(attrs, slog.Any("error", err))...)
+		c.Response().Header().Set(NotificationOutcomeHeader, outcomeError)
 		return newAPIError(http.StatusInternalServerError, "processing_failed",
 			"the notification could not be processed now, retry later")
 	}
@@ -58,6 +71,9 @@ func (s *Server) handlePingPong(c echo.Context) error {
 	logger.LogAttrs(req.Context(), notificationLevel(result.Outcome),
 		"PingPong notification processed", attrs...)
 
+	if result.Outcome != "" {
+		c.Response().Header().Set(NotificationOutcomeHeader, result.Outcome)
+	}
 	switch result.Outcome {
 	case store.OutcomeBadSignature:
 		return newAPIError(http.StatusUnauthorized, "invalid_signature",

@@ -52,6 +52,9 @@ func TestPingPong_OutcomeResponses(t *testing.T) {
 
 			got := serve(server, notificationRequest(sampleNotification))
 
+			if header := got.Header().Get(NotificationOutcomeHeader); header != tt.outcome {
+				t.Errorf("%s = %q, want %q", NotificationOutcomeHeader, header, tt.outcome)
+			}
 			if tt.errorCode != "" {
 				wantJSONError(t, got, tt.status, tt.errorCode)
 				return
@@ -109,6 +112,9 @@ func TestPingPong_TransientErrorReturns500(t *testing.T) {
 	got := serve(server, notificationRequest(sampleNotification))
 
 	wantJSONError(t, got, http.StatusInternalServerError, "processing_failed")
+	if header := got.Header().Get(NotificationOutcomeHeader); header != "error" {
+		t.Errorf("%s = %q, want error", NotificationOutcomeHeader, header)
+	}
 	record := logs.one(t, "PingPong notification failed")
 	if record["level"] != "ERROR" {
 		t.Errorf("level = %v, want ERROR", record["level"])
@@ -301,5 +307,20 @@ func TestPingPong_PanicReturns500AndRecovers(t *testing.T) {
 	processor.result = payments.Result{Outcome: store.OutcomeApplied}
 	if got := serve(server, notificationRequest(sampleNotification)); got.Code != http.StatusOK {
 		t.Errorf("status after a panic = %d, want 200", got.Code)
+	}
+}
+
+func TestPingPong_NoOutcomeHeaderBeforeProcessing(t *testing.T) {
+	processor := &fakeProcessor{result: payments.Result{Outcome: store.OutcomeApplied}}
+	server, _ := newTestServer(t, Options{Notifications: processor})
+	req := notificationRequest(sampleNotification)
+	req.Header.Set("Content-Type", "text/plain")
+
+	got := serve(server, req)
+
+	wantJSONError(t, got, http.StatusUnsupportedMediaType, "unsupported_media_type")
+	if header, ok := got.Header()[NotificationOutcomeHeader]; ok {
+		t.Errorf("%s = %q on a request that was not processed, want no header",
+			NotificationOutcomeHeader, header)
 	}
 }

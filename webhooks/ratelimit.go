@@ -184,26 +184,29 @@ func rateLimitKey(clientIP string) string {
 	return network.String() + "/" + strconv.Itoa(ipv6RateLimitPrefix)
 }
 
-// limitRate responds 429 with Retry-After to a client IP over the rate
+// limitRate returns a middleware that takes one token per request from
+// limiter and responds 429 with Retry-After to a client IP over the rate
 // limit. It logs one warning per client per rateLimitWarnInterval and
 // counts the rejections in between in the suppressed field.
-func (s *Server) limitRate(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		clientIP := c.RealIP()
-		decision := s.limiter.allow(rateLimitKey(clientIP))
-		if decision.allowed {
-			return next(c)
-		}
+func (s *Server) limitRate(limiter *rateLimiter) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			clientIP := c.RealIP()
+			decision := limiter.allow(rateLimitKey(clientIP))
+			if decision.allowed {
+				return next(c)
+			}
 
-		c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(decision.retryAfter))
-		if decision.warn {
-			s.requestLogger(c).Warn("Rate limit exceeded",
-				"remote_ip", clientIP,
-				"path", loggedPath(c.Request().URL.Path),
-				"retry_after", decision.retryAfter,
-				"suppressed", decision.suppressed)
+			c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(decision.retryAfter))
+			if decision.warn {
+				s.requestLogger(c).Warn("Rate limit exceeded",
+					"remote_ip", clientIP,
+					"path", loggedPath(c.Request().URL.Path),
+					"retry_after", decision.retryAfter,
+					"suppressed", decision.suppressed)
+			}
+			return newAPIError(http.StatusTooManyRequests, "rate_limited",
+				"too many requests from this address, retry after the Retry-After delay")
 		}
-		return newAPIError(http.StatusTooManyRequests, "rate_limited",
-			"too many requests from this address, retry after the Retry-After delay")
 	}
 }

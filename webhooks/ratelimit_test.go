@@ -38,13 +38,24 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-// newLimitedServer builds a server whose rate limiter reads clock.
+// newLimitedServer builds a server whose rate limiters read clock.
 func newLimitedServer(t *testing.T, opts Options) (*Server, *logBuffer, *fakeClock) {
 	t.Helper()
 	server, logs := newTestServer(t, opts)
 	clock := newFakeClock()
-	server.limiter.now = clock.Now
+	for _, limiter := range server.limiters() {
+		limiter.now = clock.Now
+	}
 	return server, logs, clock
+}
+
+// limiters returns the rate limiters of every route group.
+func (s *Server) limiters() map[string]*rateLimiter {
+	return map[string]*rateLimiter{
+		"pingpong": s.pingPongLimiter,
+		"telegram": s.telegramLimiter,
+		"checkout": s.checkoutLimiter,
+	}
 }
 
 // notificationFrom returns a notification request from remoteAddr.
@@ -258,15 +269,49 @@ func TestRateLimit_CheckedBeforeAllowlist(t *testing.T) {
 func TestNew_RateLimitDefaults(t *testing.T) {
 	server, _ := newTestServer(t, Options{})
 
-	if server.limiter.limit != rate.Limit(DefaultRateLimit) {
-		t.Errorf("limit = %v, want %v", server.limiter.limit, DefaultRateLimit)
+	for name, limiter := range server.limiters() {
+		if limiter.limit != rate.Limit(DefaultRateLimit) {
+			t.Errorf("%s limit = %v, want %v", name, limiter.limit, DefaultRateLimit)
+		}
+		if limiter.burst != DefaultRateBurst {
+			t.Errorf("%s burst = %d, want %d", name, limiter.burst, DefaultRateBurst)
+		}
+		if limiter.capacity != maxRateLimitedClients {
+			t.Errorf("%s capacity = %d, want %d", name, limiter.capacity, maxRateLimitedClients)
+		}
 	}
-	if server.limiter.burst != DefaultRateBurst {
-		t.Errorf("burst = %d, want %d", server.limiter.burst, DefaultRateBurst)
+}
+
+func TestRateLimit_RouteGroupsLimitedSeparately(t *testing.T) {
+	telegram := &fakeTelegram{accept: true}
+	server, _, _ := newLimitedServer(t, Options{
+		RateLimit:      1,
+		RateBurst:      2,
+		Checkout:       &fakeCheckout{},
+		Telegram:       telegram,
+		TelegramSecret: telegramTestSecret,
+	})
+	const remoteAddr = "127.0.0.1:1000"
+
+	for i := range 2 {
+		req := httptest.NewRequest(http.MethodGet, "/checkout/tok", nil)
+		req.RemoteAddr = remoteAddr
+		wantStatus(t, serve(server, req), http.StatusOK)
+
+		update := telegramRequest(fmt.Sprintf(`{"update_id":%d}`, i+1), telegramTestSecret)
+		update.RemoteAddr = remoteAddr
+		wantStatus(t, serve(server, update), http.StatusOK)
 	}
-	if server.limiter.capacity != maxRateLimitedClients {
-		t.Errorf("capacity = %d, want %d", server.limiter.capacity, maxRateLimitedClients)
+	page := httptest.NewRequest(http.MethodGet, "/checkout/tok", nil)
+	page.RemoteAddr = remoteAddr
+	wantStatus(t, serve(server, page), http.StatusTooManyRequests)
+
+	for i := range 2 {
+		if got := serve(server, notificationFrom(remoteAddr)); got.Code != http.StatusOK {
+			t.Errorf("notification %d after the pages and updates: status = %d, want 200", i+1, got.Code)
+		}
 	}
+	wantStatus(t, serve(server, notificationFrom(remoteAddr)), http.StatusTooManyRequests)
 }
 
 func TestNew_InvalidRateOptions(t *testing.T) {

@@ -82,7 +82,14 @@ type Server struct {
 	reloadDelay     time.Duration
 	pingPongAllowed []*net.IPNet
 	trustedProxies  []*net.IPNet
-	limiter         *rateLimiter
+	// Each route group has its own rate limiter, so checkout page loads
+	// from an address never use up the allowance of the notifications or
+	// updates from the same address. In local mode both come from
+	// 127.0.0.1, and so does every client behind a tunnel when
+	// TrustedProxies is empty.
+	pingPongLimiter *rateLimiter
+	telegramLimiter *rateLimiter
+	checkoutLimiter *rateLimiter
 
 	echo       *echo.Echo
 	httpServer *http.Server
@@ -153,7 +160,9 @@ func (s *Server) applyDefaults(opts Options) {
 	if rateBurst == 0 {
 		rateBurst = DefaultRateBurst
 	}
-	s.limiter = newRateLimiter(rateLimit, rateBurst)
+	s.pingPongLimiter = newRateLimiter(rateLimit, rateBurst)
+	s.telegramLimiter = newRateLimiter(rateLimit, rateBurst)
+	s.checkoutLimiter = newRateLimiter(rateLimit, rateBurst)
 }
 
 func (s *Server) newEcho() *echo.Echo {
@@ -176,20 +185,33 @@ func (s *Server) newEcho() *echo.Echo {
 
 	// The rate limit comes first, so that a flood from one client costs a
 	// map lookup per request and no log line.
-	pingPongMiddleware := []echo.MiddlewareFunc{s.limitRate}
+	pingPongMiddleware := []echo.MiddlewareFunc{s.limitRate(s.pingPongLimiter)}
 	if len(s.pingPongAllowed) > 0 {
 		pingPongMiddleware = append(pingPongMiddleware, s.allowPingPongSources)
 	}
 	e.POST(PingPongPath, s.handlePingPong, pingPongMiddleware...)
 	if s.telegram != nil {
-		e.POST(TelegramPath, s.handleTelegram, s.limitRate)
+		e.POST(TelegramPath, s.handleTelegram, s.limitRate(s.telegramLimiter))
 	}
 	if s.checkout != nil {
-		checkout := echo.WrapHandler(s.checkout)
-		e.GET(CheckoutPath+"/*", checkout, s.limitRate)
-		e.POST(CheckoutPath+"/*", checkout, s.limitRate, s.limitBody)
+		s.addCheckoutRoutes(e)
 	}
 	return e
+}
+
+// addCheckoutRoutes registers the checkout pages. When the handler
+// implements CheckoutErrorPages, it also shows the 429 and 413 responses
+// of the server, so a buyer's browser gets a page instead of JSON.
+func (s *Server) addCheckoutRoutes(e *echo.Echo) {
+	checkout := echo.WrapHandler(s.checkout)
+	var middleware []echo.MiddlewareFunc
+	if pages, ok := s.checkout.(CheckoutErrorPages); ok {
+		middleware = append(middleware, showCheckoutErrors(pages))
+	}
+	middleware = append(middleware, s.limitRate(s.checkoutLimiter))
+
+	e.GET(CheckoutPath+"/*", checkout, middleware...)
+	e.POST(CheckoutPath+"/*", checkout, append(middleware, s.limitBody)...)
 }
 
 func (s *Server) newHTTPServer() *http.Server {

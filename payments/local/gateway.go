@@ -31,13 +31,32 @@ type checkout struct {
 	// expiresAt is the zero time when prePay sent no timeExpire.
 	expiresAt time.Time
 
-	// status is StatusInit, StatusSuccess or StatusFailed.
+	// status is StatusInit, StatusSuccess or StatusFailed, or StatusClosed
+	// for a checkout rebuilt from an expired order.
 	status            string
 	resultDescription string
 	transactionTime   time.Time
-	// busy is true while a Pay or Decline notification is being posted.
-	busy          bool
+	// busy is true while the first post of a Pay or Decline notification
+	// is under way.
+	busy bool
+	// retries is the background redelivery of the last notification, nil
+	// when none runs.
+	retries       *retryRun
 	refundedMinor int64
+}
+
+// retryRun is the background redelivery of one payment notification.
+type retryRun struct {
+	cancel context.CancelFunc
+}
+
+// stopRetries cancels the redelivery of an older notification, which a
+// newer status replaces. The caller holds Provider.mu.
+func (c *checkout) stopRetries() {
+	if c.retries != nil {
+		c.retries.cancel()
+		c.retries = nil
+	}
 }
 
 // expired reports whether the checkout link ran out at now.
@@ -58,10 +77,15 @@ type refund struct {
 
 // PrePay records a checkout and returns the link to its page. The same
 // merchantTransactionId again returns the same checkout, as PingPong does,
-// unless the amount or currency differ, which is an error.
-func (p *Provider) PrePay(_ context.Context, r payments.PrePayRequest) (*payments.PrePayResult, error) {
+// unless the amount or currency differ, which is an error. With
+// Options.Orders, that includes a checkout created before a restart whose
+// order stored the link.
+func (p *Provider) PrePay(ctx context.Context, r payments.PrePayRequest) (*payments.PrePayResult, error) {
 	if err := validatePrePay(r); err != nil {
 		return nil, err
+	}
+	if err := p.restoreOrder(ctx, r.MerchantTransactionID); err != nil {
+		return nil, fmt.Errorf("local checkout: prePay: %w", err)
 	}
 
 	p.mu.Lock()
@@ -85,7 +109,7 @@ func (p *Provider) PrePay(_ context.Context, r payments.PrePayRequest) (*payment
 	return &payments.PrePayResult{
 		TransactionID:         c.transactionID,
 		MerchantTransactionID: c.orderID,
-		PaymentURL:            p.opts.PublicBaseURL + PathPrefix + c.token,
+		PaymentURL:            p.paymentURL(c.token),
 		Token:                 c.token,
 		Amount:                payments.FormatAmount(c.amountMinor, c.currency),
 		Currency:              c.currency,
@@ -93,9 +117,10 @@ func (p *Provider) PrePay(_ context.Context, r payments.PrePayRequest) (*payment
 }
 
 func (p *Provider) newCheckout(r payments.PrePayRequest) *checkout {
+	token := newToken()
 	return &checkout{
-		token:            newToken(),
-		csrfToken:        newToken(),
+		token:            token,
+		csrfToken:        p.formToken(token),
 		orderID:          r.MerchantTransactionID,
 		transactionID:    newTransactionID(),
 		amountMinor:      r.AmountMinor,
@@ -155,17 +180,20 @@ func validateAmount(minor int64, currency string) error {
 }
 
 // Query returns the checkout's state: INIT until the buyer acts, then
-// SUCCESS or FAILED, and CLOSED once an unpaid link ran out. An unknown
-// order, which includes every order created before a restart, returns a
-// *payments.APIError with CodeNotFound.
-func (p *Provider) Query(_ context.Context, merchantTransactionID string) (*payments.QueryResult, error) {
+// SUCCESS or FAILED, and CLOSED once an unpaid link ran out. With
+// Options.Orders, a checkout lost on restart is rebuilt from its stored
+// order, and an order the store shows as paid is SUCCESS. An unknown order
+// returns a *payments.APIError with CodeNotFound.
+func (p *Provider) Query(ctx context.Context, merchantTransactionID string) (*payments.QueryResult, error) {
+	if err := p.restoreOrder(ctx, merchantTransactionID); err != nil {
+		return nil, fmt.Errorf("local checkout: query: %w", err)
+	}
+
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	c, ok := p.byOrderID[merchantTransactionID]
 	if !ok {
-		return nil, &payments.APIError{Call: "query", Code: CodeNotFound,
-			Description: fmt.Sprintf("no local checkout for order %q; local checkouts are kept "+
-				"in memory and lost on restart", merchantTransactionID)}
+		return nil, p.notFound("query", merchantTransactionID)
 	}
 
 	status := c.status
@@ -191,10 +219,18 @@ func (p *Provider) Query(_ context.Context, merchantTransactionID string) (*paym
 // Close stops. The same merchantRefundId again returns the first result and
 // posts nothing. A refund of an unpaid checkout, in another currency or
 // over the amount left returns a *payments.APIError with
-// CodeRefundRejected.
-func (p *Provider) Refund(_ context.Context, r payments.RefundRequest) (*payments.RefundResult, error) {
+// CodeRefundRejected. With Options.Orders, an order the store shows as
+// paid counts as paid, also after a restart, and the amount left is what
+// the store has not recorded as refunded.
+//
+// NOTE: refunds accepted before a restart are forgotten, so the same
+// merchantRefundId after a restart is accepted again.
+func (p *Provider) Refund(ctx context.Context, r payments.RefundRequest) (*payments.RefundResult, error) {
 	if err := validateRefund(r); err != nil {
 		return nil, fmt.Errorf("local checkout: refund: %w: %v", payments.ErrInvalidRequest, err)
+	}
+	if err := p.restoreOrder(ctx, r.MerchantTransactionID); err != nil {
+		return nil, fmt.Errorf("local checkout: refund: %w", err)
 	}
 
 	p.mu.Lock()
@@ -208,8 +244,7 @@ func (p *Provider) Refund(_ context.Context, r payments.RefundRequest) (*payment
 	}
 	c, ok := p.byOrderID[r.MerchantTransactionID]
 	if !ok {
-		return nil, &payments.APIError{Call: "refund", Code: CodeNotFound,
-			Description: fmt.Sprintf("no local checkout for order %q", r.MerchantTransactionID)}
+		return nil, p.notFound("refund", r.MerchantTransactionID)
 	}
 	if reason := refundRejection(c, r); reason != "" {
 		return nil, &payments.APIError{Call: "refund", Code: CodeRefundRejected, Description: reason}
@@ -238,6 +273,15 @@ func (p *Provider) Refund(_ context.Context, r payments.RefundRequest) (*payment
 		"refund_id", rf.refundID,
 		"amount", payments.FormatMoney(rf.amountMinor, rf.currency))
 	return rf.result(), nil
+}
+
+// notFound returns the error of a call for an order without a checkout.
+func (p *Provider) notFound(call, merchantTransactionID string) *payments.APIError {
+	description := fmt.Sprintf("no local checkout for order %q", merchantTransactionID)
+	if p.opts.Orders == nil {
+		description += "; local checkouts are kept in memory only and lost on restart"
+	}
+	return &payments.APIError{Call: call, Code: CodeNotFound, Description: description}
 }
 
 func validateRefund(r payments.RefundRequest) error {

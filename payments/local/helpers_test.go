@@ -32,6 +32,14 @@ type received struct {
 	notification *payments.Notification
 	// err is set when the body failed parsing or the signature check.
 	err error
+	at  time.Time
+}
+
+// reply is one response of the receiver.
+type reply struct {
+	status     int
+	answer     string
+	retryAfter string
 }
 
 // receiver is a fake of the app's notification route. It verifies every
@@ -45,9 +53,10 @@ type receiver struct {
 	got    []received
 	status int
 	answer string
-	// failures is how many of the next posts get 500.
-	failures int
-	changed  chan struct{}
+	// next are the responses to the next posts, before status and answer
+	// apply again.
+	next    []reply
+	changed chan struct{}
 }
 
 func newReceiver(t *testing.T) *receiver {
@@ -66,18 +75,21 @@ func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
 	n, err := payments.ParseNotification(body, testSalt)
 
 	rc.mu.Lock()
-	rc.got = append(rc.got, received{contentType: r.Header.Get("Content-Type"), notification: n, err: err})
-	status, answer := rc.status, rc.answer
-	if rc.failures > 0 {
-		rc.failures--
-		status, answer = http.StatusInternalServerError, "error"
+	rc.got = append(rc.got, received{contentType: r.Header.Get("Content-Type"), notification: n,
+		err: err, at: time.Now()})
+	response := reply{status: rc.status, answer: rc.answer}
+	if len(rc.next) > 0 {
+		response, rc.next = rc.next[0], rc.next[1:]
 	}
 	close(rc.changed)
 	rc.changed = make(chan struct{})
 	rc.mu.Unlock()
 
-	w.WriteHeader(status)
-	_, _ = io.WriteString(w, answer)
+	if response.retryAfter != "" {
+		w.Header().Set("Retry-After", response.retryAfter)
+	}
+	w.WriteHeader(response.status)
+	_, _ = io.WriteString(w, response.answer)
 }
 
 // url returns the notification URL of the receiver.
@@ -94,9 +106,18 @@ func (rc *receiver) answerWith(status int, answer string) {
 
 // failNext makes the next count posts get 500.
 func (rc *receiver) failNext(count int) {
+	replies := make([]reply, count)
+	for i := range replies {
+		replies[i] = reply{status: http.StatusInternalServerError, answer: "error"}
+	}
+	rc.replyNext(replies...)
+}
+
+// replyNext sets the responses to the next posts.
+func (rc *receiver) replyNext(replies ...reply) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	rc.failures = count
+	rc.next = append(rc.next, replies...)
 }
 
 func (rc *receiver) all() []received {
@@ -167,10 +188,15 @@ func newFixture(t *testing.T, change ...func(*Options)) *fixture {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	p.paymentRetryDelays = testRetryDelays
 	t.Cleanup(func() { _ = p.Close() })
 	f.provider = p
 	return f
 }
+
+// testRetryDelays are the short waits between payment notification posts
+// in tests: one post and three more.
+var testRetryDelays = []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}
 
 func (f *fixture) clock() time.Time {
 	f.mu.Lock()

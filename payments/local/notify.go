@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,6 +21,18 @@ import (
 // of a refund notification the app did not acknowledge. PingPong retries
 // for hours; a local run needs only to ride out a short hiccup.
 var defaultRefundRetryDelays = []time.Duration{5 * time.Second, 30 * time.Second}
+
+// defaultPaymentRetryDelays are the waits before each further post of a
+// payment notification the app did not acknowledge. The first is short
+// because the usual cause is the app's own rate limit, whose Retry-After is
+// about a second.
+var defaultPaymentRetryDelays = []time.Duration{
+	time.Second, 5 * time.Second, 15 * time.Second, 30 * time.Second,
+}
+
+// defaultMaxRetryAfter caps how long a Retry-After header may extend the
+// wait before the next post.
+const defaultMaxRetryAfter = time.Minute
 
 // maxResponseBytes bounds how much of the app's response body is read.
 const maxResponseBytes = 4 << 10
@@ -34,6 +47,25 @@ type delivery struct {
 	// accepted follows PingPong's rule: a 2xx status with a body other
 	// than FAIL.
 	accepted bool
+	// retryAfter is the wait a 429 or 503 response asked for in its
+	// Retry-After header, 0 when it asked for none.
+	retryAfter time.Duration
+}
+
+// retryable reports whether posting the same notification again may
+// succeed: after no response, 429, a 5xx status or a FAIL body. Other
+// statuses, such as 401 for a signature the app rejects, would repeat.
+func (d delivery) retryable() bool {
+	switch {
+	case d.accepted:
+		return false
+	case d.code == 0 || d.err != nil:
+		return true
+	case d.code == http.StatusTooManyRequests || d.code >= 500:
+		return true
+	default:
+		return d.code >= 200 && d.code < 300
+	}
 }
 
 // paymentNotification returns the signed RECHARGE notification for the
@@ -94,6 +126,9 @@ func (p *Provider) post(ctx context.Context, body []byte) delivery {
 
 	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
 	d := delivery{status: resp.Status, code: resp.StatusCode}
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+		d.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), p.now())
+	}
 	if err != nil {
 		d.err = fmt.Errorf("local checkout: read the response from %s: %w", p.opts.NotifyURL, err)
 		return d
@@ -101,6 +136,48 @@ func (p *Provider) post(ctx context.Context, body []byte) delivery {
 	d.accepted = resp.StatusCode >= 200 && resp.StatusCode < 300 &&
 		strings.TrimSpace(string(answer)) != "FAIL"
 	return d
+}
+
+// parseRetryAfter returns the wait of a Retry-After header value, given in
+// seconds or as an HTTP date, or 0 when the value is missing or invalid.
+func parseRetryAfter(value string, now time.Time) time.Duration {
+	if value == "" {
+		return 0
+	}
+	if seconds, err := strconv.ParseInt(value, 10, 64); err == nil {
+		// Larger values are capped later anyway. The bound keeps the
+		// conversion to time.Duration from overflowing.
+		const maxSeconds = int64(24 * time.Hour / time.Second)
+		return time.Duration(min(max(seconds, 0), maxSeconds)) * time.Second
+	}
+	if at, err := http.ParseTime(value); err == nil {
+		return max(at.Sub(now), 0)
+	}
+	return 0
+}
+
+// redeliver posts body again after each of delays while the previous
+// response, last, is retryable. A Retry-After in the response lengthens a
+// wait, up to maxRetryAfter. It returns the last response and how many
+// posts it made, and stops early when ctx ends.
+func (p *Provider) redeliver(ctx context.Context, body []byte, last delivery,
+	delays []time.Duration, log *slog.Logger) (delivery, int) {
+	posts := 0
+	for _, delay := range delays {
+		if !last.retryable() {
+			break
+		}
+		if !wait(ctx, max(delay, min(last.retryAfter, p.maxRetryAfter))) {
+			break
+		}
+		last = p.post(ctx, body)
+		posts++
+		if !last.accepted && ctx.Err() == nil {
+			log.Warn("Local notification not acknowledged",
+				"attempt", posts+1, "http_status", last.code, "error", last.err)
+		}
+	}
+	return last, posts
 }
 
 // deliverRefund posts the refund notification RefundDelay after the refund
@@ -116,33 +193,69 @@ func (p *Provider) deliverRefund(rf *refund) {
 		log.Error("Failed to build the local refund notification", "error", err)
 		return
 	}
-
-	delays := append([]time.Duration{p.opts.RefundDelay}, p.refundRetryDelays...)
-	for attempt, delay := range delays {
-		if !p.wait(delay) {
-			log.Warn("Local refund notification not sent: the provider was closed")
-			return
-		}
-		d := p.post(p.ctx, body)
-		if d.accepted {
-			log.Info("Local refund notification delivered", "http_status", d.code)
-			return
-		}
-		log.Warn("Local refund notification not acknowledged",
-			"attempt", attempt+1, "http_status", d.code, "error", d.err)
+	if !wait(p.ctx, p.opts.RefundDelay) {
+		log.Warn("Local refund notification not sent: the provider was closed")
+		return
 	}
-	log.Error("Gave up on the local refund notification; the refund stays requested in the database",
-		"attempts", len(delays))
+
+	first := p.post(p.ctx, body)
+	if !first.accepted {
+		log.Warn("Local refund notification not acknowledged",
+			"attempt", 1, "http_status", first.code, "error", first.err)
+	}
+	last, retries := p.redeliver(p.ctx, body, first, p.refundRetryDelays, log)
+	switch {
+	case last.accepted:
+		log.Info("Local refund notification delivered", "attempts", retries+1)
+	case p.ctx.Err() != nil:
+		log.Warn("Stopped posting the local refund notification: the provider was closed")
+	default:
+		log.Error("Gave up on the local refund notification; the refund stays requested in the database",
+			"attempts", retries+1, "http_status", last.code, "error", last.err)
+	}
 }
 
-// wait returns true after delay, or false as soon as Close was called.
-func (p *Provider) wait(delay time.Duration) bool {
+// redeliverPayment posts the payment notification of a checkout again in
+// the background after the first post, first, was not accepted. It stops
+// when Close cancels p.ctx or a newer notification of the checkout cancels
+// run.
+func (p *Provider) redeliverPayment(ctx context.Context, run *retryRun, s started, first delivery) {
+	defer p.wg.Done()
+	defer p.endRetries(s.view.token, run)
+	log := p.log.With("order_id", s.view.orderID, "transaction_id", s.transactionID,
+		"status", s.view.status)
+
+	last, retries := p.redeliver(ctx, s.body, first, p.paymentRetryDelays, log)
+	switch {
+	case last.accepted:
+		log.Info("Local checkout notification delivered", "attempts", retries+1)
+	case ctx.Err() != nil:
+		log.Warn("Stopped posting the local checkout notification: " +
+			"the provider was closed or a newer notification replaced it")
+	default:
+		log.Error("Gave up on the local checkout notification; the reconciler reads the status "+
+			"with a transaction query", "attempts", retries+1, "http_status", last.code, "error", last.err)
+	}
+}
+
+// endRetries clears the checkout's retry run if it is still run.
+func (p *Provider) endRetries(token string, run *retryRun) {
+	run.cancel()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c, ok := p.byToken[token]; ok && c.retries == run {
+		c.retries = nil
+	}
+}
+
+// wait returns true after delay, or false as soon as ctx ends.
+func wait(ctx context.Context, delay time.Duration) bool {
 	timer := time.NewTimer(delay)
 	defer timer.Stop()
 	select {
 	case <-timer.C:
 		return true
-	case <-p.ctx.Done():
+	case <-ctx.Done():
 		return false
 	}
 }

@@ -1,11 +1,12 @@
 package local
 
 import (
+	"context"
 	"crypto/subtle"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	"telegram-bot-webhook/payments"
 )
@@ -67,19 +68,30 @@ func (c *checkout) view() checkoutView {
 }
 
 // payable returns the checkout with the token while it can still be paid:
-// known, not paid and not expired.
+// known, neither paid nor closed, and not expired.
 func (p *Provider) payable(token string) (checkoutView, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	c, ok := p.byToken[token]
-	if !ok || c.status == payments.StatusSuccess || c.expired(p.now()) {
+	if !ok || c.status == payments.StatusSuccess || c.lapsed(p.now()) {
 		return checkoutView{}, false
 	}
 	return c.view(), true
 }
 
+// lapsed reports whether an unpaid checkout can no longer be paid at now,
+// because it is closed or expired. A paid checkout has not lapsed.
+func (c *checkout) lapsed(now time.Time) bool {
+	if c.status == payments.StatusSuccess {
+		return false
+	}
+	return c.status == payments.StatusClosed || c.expired(now)
+}
+
 func (p *Provider) showCheckout(w http.ResponseWriter, r *http.Request) {
-	c, ok := p.payable(r.PathValue("token"))
+	token := r.PathValue("token")
+	p.restoreToken(r.Context(), token)
+	c, ok := p.payable(token)
 	if !ok {
 		p.showNotFound(w, pageTexts(r.Header.Get("Accept-Language"), ""))
 		return
@@ -144,18 +156,20 @@ func (p *Provider) complete(w http.ResponseWriter, r *http.Request, status strin
 	acceptLanguage := r.Header.Get("Accept-Language")
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
-		t := pageTexts(acceptLanguage, "")
-		code := http.StatusBadRequest
+		p.log.Warn("Local checkout form rejected", "reason", "unreadable form", "error", err)
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			code = http.StatusRequestEntityTooLarge
+			p.ServeErrorPage(w, r, http.StatusRequestEntityTooLarge)
+			return
 		}
-		p.log.Warn("Local checkout form rejected", "reason", "unreadable form", "error", err)
-		p.render(w, code, messagePage(t, "fail", t.badRequestTitle, t.badRequestText))
+		t := pageTexts(acceptLanguage, "")
+		p.render(w, http.StatusBadRequest, messagePage(t, "fail", t.badRequestTitle, t.badRequestText))
 		return
 	}
 
-	started := p.begin(r.PathValue("token"), r.PostForm.Get(csrfField), status)
+	token := r.PathValue("token")
+	p.restoreToken(r.Context(), token)
+	started := p.begin(token, r.PostForm.Get(csrfField), status)
 	t := pageTexts(acceptLanguage, started.view.language)
 	switch started.outcome {
 	case outcomeNotFound:
@@ -184,64 +198,9 @@ func (p *Provider) complete(w http.ResponseWriter, r *http.Request, status strin
 	}
 
 	d := p.post(p.ctx, started.body)
-	p.finish(started.view.token)
-	p.logCompletion(started, d)
-	p.showResult(w, t, started.view, d)
-}
-
-// showResult renders the app's response to the notification.
-func (p *Provider) showResult(w http.ResponseWriter, t *texts, c checkoutView, d delivery) {
-	answer := d.status
-	if answer == "" {
-		answer = t.noResponse
-	}
-	var data page
-	switch {
-	case !d.accepted:
-		text := t.rejectedText
-		if c.status == payments.StatusSuccess {
-			text = t.rejectedPaidText
-		}
-		data = messagePage(t, "fail", fmt.Sprintf(t.rejectedTitle, answer), text)
-	case c.status == payments.StatusSuccess:
-		data = messagePage(t, "ok", t.paidTitle, t.paidText)
-	default:
-		data = messagePage(t, "fail", t.declinedTitle, t.declinedText)
-	}
-	if d.status != "" {
-		data.Messages = append(data.Messages, fmt.Sprintf(t.response, d.status))
-	}
-	data.Rows = checkoutRows(t, c)
-
-	if c.status == payments.StatusFailed {
-		data.Links = append(data.Links, link{URL: checkoutPath(c.token, ""), Label: t.backLink})
-	}
-	if c.returnURL != "" {
-		data.Links = append(data.Links, link{URL: c.returnURL, Label: t.returnLink})
-	}
-
-	code := http.StatusOK
-	if !d.accepted {
-		code = http.StatusBadGateway
-	}
-	p.render(w, code, data)
-}
-
-func (p *Provider) logCompletion(started started, d delivery) {
-	attrs := []any{
-		"order_id", started.view.orderID,
-		"transaction_id", started.transactionID,
-		"status", started.view.status,
-		"http_status", d.code,
-	}
-	switch {
-	case d.err != nil:
-		p.log.Error("Failed to post the local checkout notification", append(attrs, "error", d.err)...)
-	case !d.accepted:
-		p.log.Warn("The app did not acknowledge the local checkout notification", attrs...)
-	default:
-		p.log.Info("Local checkout completed", attrs...)
-	}
+	retrying := p.finish(started, d)
+	p.logCompletion(started, d, retrying)
+	p.showResult(w, t, started.view, d, retrying)
 }
 
 // Outcomes of begin.
@@ -274,7 +233,7 @@ func (p *Provider) begin(token, csrfToken, status string) started {
 	now := p.now()
 	c, ok := p.byToken[token]
 	switch {
-	case !ok || (c.status != payments.StatusSuccess && c.expired(now)):
+	case !ok || c.lapsed(now):
 		return started{outcome: outcomeNotFound}
 	case subtle.ConstantTimeCompare([]byte(csrfToken), []byte(c.csrfToken)) != 1:
 		return started{outcome: outcomeForbidden, view: c.view()}
@@ -289,22 +248,54 @@ func (p *Provider) begin(token, csrfToken, status string) started {
 	next.transactionTime = now
 	next.resultDescription = ""
 	if status == payments.StatusFailed {
-		next.resultDescription = DeclineDescription
+		next.resultDescription = declineDescription(c.language)
 	}
 	body, err := p.paymentNotification(&next)
 	if err != nil {
 		return started{outcome: outcomeError, view: c.view(), err: err}
 	}
+	// The new status replaces the one an older notification still being
+	// posted in the background carries.
+	c.stopRetries()
+	next.retries = nil
 	next.busy = true
 	*c = next
 	return started{outcome: outcomeStarted, view: c.view(), transactionID: c.transactionID, body: body}
 }
 
-// finish clears the busy mark that begin set.
-func (p *Provider) finish(token string) {
+// declineDescription returns the resultDescription of a Decline in the
+// checkout's language.
+func declineDescription(language string) string {
+	if isChinese(language) {
+		return DeclineDescriptionChinese
+	}
+	return DeclineDescription
+}
+
+// finish clears the busy mark that begin set. When the app did not accept
+// the first post, d, for a reason that may pass, it starts posting the
+// notification again in the background and returns true. Nothing starts
+// once Close was called, or when the checkout's status changed meanwhile
+// because the store showed the order as paid.
+func (p *Provider) finish(s started, d delivery) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if c, ok := p.byToken[token]; ok {
-		c.busy = false
+	c, ok := p.byToken[s.view.token]
+	if !ok {
+		return false
 	}
+	c.busy = false
+	if d.accepted || !d.retryable() || p.closed || len(p.paymentRetryDelays) == 0 ||
+		c.status != s.view.status {
+		return false
+	}
+
+	ctx, cancel := context.WithCancel(p.ctx)
+	run := &retryRun{cancel: cancel}
+	c.retries = run
+	// Adding to the WaitGroup under p.mu, where Close cannot have started
+	// waiting, keeps Add from racing Wait.
+	p.wg.Add(1)
+	go p.redeliverPayment(ctx, run, s, d)
+	return true
 }

@@ -294,6 +294,7 @@ func TestPay_FormTooLarge(t *testing.T) {
 	if page.status != http.StatusRequestEntityTooLarge {
 		t.Errorf("status = %d, want 413", page.status)
 	}
+	assertContains(t, page.body, "Request too large")
 	if n := len(f.receiver.all()); n != 0 {
 		t.Errorf("receiver got %d notifications, want 0", n)
 	}
@@ -314,16 +315,38 @@ func TestPay_ShopRejectsNotification(t *testing.T) {
 	if got := queryStatus(t, f.provider, "ORD-1"); got.Status != payments.StatusSuccess {
 		t.Errorf("status = %s, want SUCCESS for the reconciler to find", got.Status)
 	}
+	if err := f.provider.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.receiver.all()); n != 1 {
+		t.Errorf("receiver got %d posts, want 1: a 401 is not retried", n)
+	}
 }
 
-func TestPay_ShopAnswersFail(t *testing.T) {
+func TestPay_ShopAnswersFailIsRetried(t *testing.T) {
 	f := newFixture(t)
 	f.receiver.answerWith(http.StatusOK, "FAIL")
 	checkout := f.prePay(f.prePayRequest("ORD-1"))
 
 	result := f.press(checkout.PaymentURL, "decline")
 
-	assertContains(t, result.body, "The shop did not accept the notification: 200 OK")
+	if result.status != http.StatusAccepted {
+		t.Errorf("status = %d, want 202", result.status)
+	}
+	assertContains(t, result.body, "Payment declined", "sent again in the background",
+		"The shop responded with 200 OK")
+	notifications := f.receiver.waitFor(1 + len(testRetryDelays))
+	if err := f.provider.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.receiver.all()); n != 1+len(testRetryDelays) {
+		t.Errorf("receiver got %d posts, want %d: one and a retry per delay", n, 1+len(testRetryDelays))
+	}
+	for i, n := range notifications {
+		if n.Status != payments.StatusFailed || n.RequestID != notifications[0].RequestID {
+			t.Errorf("post %d = %s %s, want the first FAILED notification again", i+1, n.Status, n.RequestID)
+		}
+	}
 }
 
 func TestPay_ShopUnreachable(t *testing.T) {
@@ -335,10 +358,13 @@ func TestPay_ShopUnreachable(t *testing.T) {
 
 	result := f.press(checkout.PaymentURL, "pay")
 
-	if result.status != http.StatusBadGateway {
-		t.Errorf("status = %d, want 502", result.status)
+	if result.status != http.StatusAccepted {
+		t.Errorf("status = %d, want 202", result.status)
 	}
-	assertContains(t, result.body, "The shop did not accept the notification: no response")
+	assertContains(t, result.body, "Payment made, confirmation on its way")
+	if got := queryStatus(t, f.provider, "ORD-1"); got.Status != payments.StatusSuccess {
+		t.Errorf("status = %s, want SUCCESS for the reconciler to find", got.Status)
+	}
 }
 
 func TestPay_ExpiredCheckout(t *testing.T) {
@@ -380,5 +406,88 @@ func TestPageTexts(t *testing.T) {
 		if got := pageTexts(tt.acceptLanguage, tt.checkoutLanguage); got != tt.want {
 			t.Errorf("pageTexts(%q, %q) = %s, want %s", tt.acceptLanguage, tt.checkoutLanguage, got.lang, tt.want.lang)
 		}
+	}
+}
+
+func TestCheckoutPage_ShowsDescription(t *testing.T) {
+	f := newFixture(t)
+	req := f.prePayRequest("ORD-1")
+	req.GoodsDescription = "PDF and EPUB, 120 pages"
+	withDescription := f.prePay(req)
+	withoutDescription := f.prePay(f.prePayRequest("ORD-2"))
+
+	page := f.get(withDescription.PaymentURL, "")
+	plain := f.get(withoutDescription.PaymentURL, "")
+
+	assertContains(t, page.body, "<dt>Description</dt><dd>PDF and EPUB, 120 pages</dd>")
+	if strings.Contains(plain.body, "<dt>Description</dt>") {
+		t.Errorf("page without a description shows the Description row:\n%s", plain.body)
+	}
+}
+
+func TestDecline_ReasonInCheckoutLanguage(t *testing.T) {
+	f := newFixture(t)
+	zhRequest := f.prePayRequest("ORD-ZH")
+	zhRequest.Language = "zh"
+	chinese := f.prePay(zhRequest)
+	english := f.prePay(f.prePayRequest("ORD-EN"))
+
+	f.press(chinese.PaymentURL, "decline")
+	f.press(english.PaymentURL, "decline")
+
+	notifications := f.receiver.waitFor(2)
+	if got := notifications[0].ResultDescription; got != DeclineDescriptionChinese {
+		t.Errorf("Chinese checkout resultDescription = %q, want %q", got, DeclineDescriptionChinese)
+	}
+	if got := notifications[1].ResultDescription; got != DeclineDescription {
+		t.Errorf("English checkout resultDescription = %q, want %q", got, DeclineDescription)
+	}
+	if got := queryStatus(t, f.provider, "ORD-ZH"); got.ResultDescription != DeclineDescriptionChinese {
+		t.Errorf("Query resultDescription = %q, want %q", got.ResultDescription, DeclineDescriptionChinese)
+	}
+}
+
+func TestServeErrorPage(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct {
+		name           string
+		status         int
+		retryAfter     string
+		acceptLanguage string
+		wants          []string
+	}{
+		{"rate limited", http.StatusTooManyRequests, "7", "en-US",
+			[]string{`<html lang="en">`, "Too many requests", "Wait 7 seconds"}},
+		{"rate limited, Chinese", http.StatusTooManyRequests, "7", "zh-CN,zh;q=0.9",
+			[]string{`<html lang="zh">`, "请求过于频繁", "请等待 7 秒"}},
+		{"rate limited without a delay", http.StatusTooManyRequests, "", "",
+			[]string{"Too many requests", "Wait a moment"}},
+		{"too large", http.StatusRequestEntityTooLarge, "", "",
+			[]string{"Request too large", "Reload the checkout page"}},
+		{"too large, Chinese", http.StatusRequestEntityTooLarge, "", "zh",
+			[]string{"请求过大"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodPost, "/checkout/tok/pay", nil)
+			req.Header.Set("Accept-Language", tt.acceptLanguage)
+			recorder := httptest.NewRecorder()
+			if tt.retryAfter != "" {
+				recorder.Header().Set("Retry-After", tt.retryAfter)
+			}
+
+			f.provider.ServeErrorPage(recorder, req, tt.status)
+
+			if recorder.Code != tt.status {
+				t.Errorf("status = %d, want %d", recorder.Code, tt.status)
+			}
+			if ct := recorder.Header().Get("Content-Type"); ct != "text/html; charset=utf-8" {
+				t.Errorf("Content-Type = %q, want text/html", ct)
+			}
+			if got := recorder.Header().Get("Retry-After"); got != tt.retryAfter {
+				t.Errorf("Retry-After = %q, want %q", got, tt.retryAfter)
+			}
+			assertContains(t, recorder.Body.String(), tt.wants...)
+		})
 	}
 }

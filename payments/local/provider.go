@@ -11,13 +11,19 @@
 //
 // A SUCCESS is final: the link then stops working. A Decline posts a FAILED
 // notification and leaves the checkout payable, because PingPong lets the
-// buyer retry on the same page after a failed payment. Refund returns
-// SUCCESS at once and posts the REFUND notification shortly after, from a
-// goroutine that Close stops.
+// buyer retry on the same page after a failed payment. When the app does
+// not accept a notification for a reason that may pass, such as 429, a 5xx
+// status or no response, it is posted again a few times in the background.
+// Refund returns SUCCESS at once and posts the REFUND notification shortly
+// after. Close stops every background post.
 //
-// NOTE: checkouts live in memory only, so a restart loses the pending ones.
-// Their links then show the not-found page, Query reports them unknown, and
-// the reconciler expires the orders once their links run out.
+// Checkouts live in memory. With Options.Orders set, a checkout missing
+// after a restart is rebuilt from its stored order when its link is opened
+// or its order is queried or refunded. An order the store shows as paid
+// then counts as paid, whatever posted its notification. Without it, a
+// restart loses the pending checkouts: their links show the not-found page,
+// Query reports them unknown, and the reconciler expires the orders once
+// their links run out.
 package local
 
 import (
@@ -51,8 +57,12 @@ const CodeNotFound = "103000"
 const CodeRefundRejected = "108000"
 
 // DeclineDescription is the resultDescription of the FAILED notification
-// that the Decline button sends.
-const DeclineDescription = "Declined on the local checkout page"
+// that the Decline button sends on an English checkout.
+// DeclineDescriptionChinese is the one of a Chinese checkout.
+const (
+	DeclineDescription        = "Declined on the local checkout page"
+	DeclineDescriptionChinese = "已在本地测试收银台拒绝支付"
+)
 
 // DefaultNotifyTimeout bounds each notification post, the app's response
 // included.
@@ -91,6 +101,10 @@ type Options struct {
 	// posted, DefaultRefundDelay when 0. PingPong also notifies after its
 	// response, and the caller stores the refund id from that response first.
 	RefundDelay time.Duration
+	// Orders, when set, is read to rebuild checkouts lost on restart and to
+	// see orders paid by a notification this provider did not send. Nil
+	// keeps checkouts in memory only.
+	Orders OrderLookup
 }
 
 // Provider is a simulated PingPong Checkout. It implements payments.Gateway
@@ -106,9 +120,12 @@ type Provider struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
-	// refundRetryDelays are the waits between posts of one refund
-	// notification. Tests shorten them.
-	refundRetryDelays []time.Duration
+	// refundRetryDelays and paymentRetryDelays are the waits between posts
+	// of one refund or payment notification, and maxRetryAfter caps how
+	// long a Retry-After response header extends a wait. Tests shorten them.
+	refundRetryDelays  []time.Duration
+	paymentRetryDelays []time.Duration
+	maxRetryAfter      time.Duration
 
 	mu        sync.Mutex
 	closed    bool
@@ -156,7 +173,9 @@ func New(opts Options) (*Provider, error) {
 		byOrderID: map[string]*checkout{},
 		refunds:   map[string]*refund{},
 
-		refundRetryDelays: defaultRefundRetryDelays,
+		refundRetryDelays:  defaultRefundRetryDelays,
+		paymentRetryDelays: defaultPaymentRetryDelays,
+		maxRetryAfter:      defaultMaxRetryAfter,
 	}
 	p.pages = p.newPages()
 
@@ -204,9 +223,10 @@ func checkHTTPURL(raw string) string {
 	return ""
 }
 
-// Close stops the refund notifications still waiting or being posted and
-// waits for their goroutines. Later refunds fail. Checkout pages still show,
-// but their notifications fail. Close may be called more than once.
+// Close stops the refund and payment notifications still waiting or being
+// posted in the background and waits for their goroutines. Later refunds
+// fail. Checkout pages still show, but their notifications fail. Close may
+// be called more than once.
 func (p *Provider) Close() error {
 	p.mu.Lock()
 	p.closed = true

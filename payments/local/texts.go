@@ -34,10 +34,22 @@ type texts struct {
 	errorTitle      string
 	errorText       string
 
+	tooManyTitle string
+	// tooManyText is a format with one %d, the seconds to wait.
+	tooManyText      string
+	tooManyLaterText string
+	tooLargeTitle    string
+	tooLargeText     string
+
 	paidTitle     string
 	paidText      string
 	declinedTitle string
 	declinedText  string
+	// pendingPaidTitle, pendingPaidText and pendingDeclinedText are shown
+	// while a notification the app did not accept is posted again.
+	pendingPaidTitle    string
+	pendingPaidText     string
+	pendingDeclinedText string
 	// rejectedTitle is a format with one %s, the app's HTTP status or
 	// noResponse.
 	rejectedTitle    string
@@ -78,10 +90,22 @@ var english = &texts{
 	errorTitle:      "Checkout failed",
 	errorText:       "The notification could not be built. The server log has the reason.",
 
-	paidTitle:     "Payment confirmed, return to Telegram",
-	paidText:      "The shop accepted the payment. The bot sends your order in Telegram.",
-	declinedTitle: "Payment declined",
-	declinedText:  "No money was taken. You can pay later from the same link.",
+	tooManyTitle:     "Too many requests",
+	tooManyText:      "This address sent too many requests. Wait %d seconds, then reload the page.",
+	tooManyLaterText: "This address sent too many requests. Wait a moment, then reload the page.",
+	tooLargeTitle:    "Request too large",
+	tooLargeText: "The form is larger than the server accepts. " +
+		"Reload the checkout page and press the button again.",
+
+	paidTitle:        "Payment confirmed, return to Telegram",
+	paidText:         "The shop accepted the payment. The bot sends your order in Telegram.",
+	declinedTitle:    "Payment declined",
+	declinedText:     "No money was taken. You can pay later from the same link.",
+	pendingPaidTitle: "Payment made, confirmation on its way",
+	pendingPaidText: "The shop has not confirmed the payment yet, so the notification is sent again " +
+		"in the background. The bot sends your order in Telegram once the shop confirms it.",
+	pendingDeclinedText: "No money was taken. The shop has not received the notice yet, so it is sent " +
+		"again in the background. You can pay later from the same link.",
 	rejectedTitle: "The shop did not accept the notification: %s",
 	rejectedPaidText: "The payment counts as made. The shop confirms it when it next asks " +
 		"for the order's status. The server log has the reason.",
@@ -118,15 +142,24 @@ var chinese = &texts{
 	errorTitle:      "支付处理失败",
 	errorText:       "无法生成支付通知。原因请查看服务器日志。",
 
-	paidTitle:        "支付成功，请返回 Telegram",
-	paidText:         "商店已确认收款，机器人会在 Telegram 中发送您的订单。",
-	declinedTitle:    "支付已拒绝",
-	declinedText:     "未扣款。您可以稍后通过同一链接重新支付。",
-	rejectedTitle:    "商店未接受支付通知：%s",
-	rejectedPaidText: "该付款已记为成功。商店下次查询订单状态时会确认付款。原因请查看服务器日志。",
-	rejectedText:     "原因请查看服务器日志。",
-	noResponse:       "无响应",
-	response:         "商店返回 %s。",
+	tooManyTitle:     "请求过于频繁",
+	tooManyText:      "该地址的请求过多。请等待 %d 秒后刷新页面。",
+	tooManyLaterText: "该地址的请求过多。请稍候片刻后刷新页面。",
+	tooLargeTitle:    "请求过大",
+	tooLargeText:     "表单超出了服务器允许的大小。请重新加载支付页面，然后再次点击按钮。",
+
+	paidTitle:           "支付成功，请返回 Telegram",
+	paidText:            "商店已确认收款，机器人会在 Telegram 中发送您的订单。",
+	declinedTitle:       "支付已拒绝",
+	declinedText:        "未扣款。您可以稍后通过同一链接重新支付。",
+	pendingPaidTitle:    "支付已完成，确认通知发送中",
+	pendingPaidText:     "商店尚未确认收款，系统正在后台重新发送支付通知。商店确认后，机器人会在 Telegram 中发送您的订单。",
+	pendingDeclinedText: "未扣款。商店尚未收到通知，系统正在后台重新发送。您可以稍后通过同一链接重新支付。",
+	rejectedTitle:       "商店未接受支付通知：%s",
+	rejectedPaidText:    "该付款已记为成功。商店下次查询订单状态时会确认付款。原因请查看服务器日志。",
+	rejectedText:        "原因请查看服务器日志。",
+	noResponse:          "无响应",
+	response:            "商店返回 %s。",
 
 	returnLink: "返回 Telegram",
 	backLink:   "返回支付页面",
