@@ -32,7 +32,12 @@ func (s *Service) applyEvent(ctx context.Context, ev event) (Result, error) {
 	if errors.Is(err, store.ErrDuplicate) {
 		// Another connection stored the same event key between our check and
 		// our insert; its transaction applied the event.
-		return ev.result(store.OutcomeDuplicate, "event applied by a concurrent request"), nil
+		detail := "event applied by a concurrent request"
+		if err := s.opts.Store.InsertNotification(ctx, ev.record(store.OutcomeDuplicate, detail, nil)); err != nil {
+			s.log.Warn("Failed to store a duplicate notification",
+				"order_id", ev.MerchantTransactionID, "event_key", ev.Key, "error", err)
+		}
+		return ev.result(store.OutcomeDuplicate, detail), nil
 	}
 	if err != nil {
 		return ev.result("", ""), fmt.Errorf("payments: apply %s %s for order %s: %w",
@@ -50,7 +55,12 @@ func (s *Service) applyEvent(ctx context.Context, ev event) (Result, error) {
 func (s *Service) applyInTx(ctx context.Context, tx *store.Store, ev event) (applied, error) {
 	_, err := tx.GetNotificationByEventKey(ctx, ev.Key)
 	if err == nil {
-		return applied{outcome: store.OutcomeDuplicate, detail: "event " + ev.Key + " was applied before"}, nil
+		detail := "event " + ev.Key + " was applied before"
+		// Kept without the key, as a record that the copy arrived.
+		if err := tx.InsertNotification(ctx, ev.record(store.OutcomeDuplicate, detail, nil)); err != nil {
+			return applied{}, err
+		}
+		return applied{outcome: store.OutcomeDuplicate, detail: detail}, nil
 	}
 	if !errors.Is(err, store.ErrNotFound) {
 		return applied{}, err

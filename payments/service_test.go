@@ -221,6 +221,13 @@ func TestProcessNotification_SuccessPaysOnce(t *testing.T) {
 	if paid.PaidAt == nil {
 		t.Error("paid_at is not set")
 	}
+	stored, err := f.store.ListOrderNotifications(f.ctx, order.MerchantTransactionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stored) != 2 || stored[0].Outcome != store.OutcomeApplied || stored[1].Outcome != store.OutcomeDuplicate {
+		t.Errorf("stored notifications = %d, want the applied one and the duplicate", len(stored))
+	}
 	assertKinds(t, f.messages(f.user.ChatID), store.MessagePaid)
 	assertKinds(t, f.messages(adminChat), store.MessageAdmin)
 }
