@@ -16,7 +16,7 @@ type texts struct {
 	BrowseButton    string
 	CatalogTitle    string
 	CatalogEmpty    string
-	CatalogMore     string // count of products not shown
+	CatalogMore     string // count of products not shown; their codes follow
 	BuyButton       string // product name, price
 	BuyUsage        string
 	UnknownProduct  string // SKU
@@ -59,7 +59,7 @@ var textsEN = texts{
 	BrowseButton:    "🛍 Browse products",
 	CatalogTitle:    "<b>Products</b>",
 	CatalogEmpty:    "No products are available right now. Please check back later.",
-	CatalogMore:     "…and %d more products. Send /buy followed by a product code to buy one.",
+	CatalogMore:     "…and %d more products. Send /buy followed by a code to buy one:",
 	BuyButton:       "Buy %s · %s",
 	BuyUsage:        "Send /buy followed by a product code, or choose a product from /products.",
 	UnknownProduct:  "There is no product with the code <code>%s</code>. See /products for the catalog.",
@@ -120,7 +120,7 @@ var textsZH = texts{
 	BrowseButton:    "🛍 浏览商品",
 	CatalogTitle:    "<b>商品列表</b>",
 	CatalogEmpty:    "目前没有可购买的商品，请稍后再来。",
-	CatalogMore:     "……另有 %d 件商品未显示。发送 /buy 加商品代码即可购买。",
+	CatalogMore:     "……另有 %d 件商品未显示。发送 /buy 加以下商品代码即可购买：",
 	BuyButton:       "购买 %s · %s",
 	BuyUsage:        "请发送 /buy 加商品代码，或在 /products 中选择商品。",
 	UnknownProduct:  "没有代码为 <code>%s</code> 的商品。请查看 /products 商品列表。",

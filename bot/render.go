@@ -35,6 +35,8 @@ const (
 	maxReasonRunes     = 300
 	// maxCatalogButtons stays below Telegram's 100 buttons per keyboard.
 	maxCatalogButtons = 90
+	// maxCatalogPages bounds how many messages one /products sends.
+	maxCatalogPages = 5
 )
 
 // formatHTML fills an HTML format with arguments, escaping every string
@@ -87,29 +89,59 @@ func truncateLength(text string, limit int) string {
 }
 
 func (b *Bot) sendCatalog(ctx context.Context, c chat) {
-	text, keyboard := renderCatalog(c.texts, b.products)
-	b.reply(ctx, c.id, text, keyboard)
+	for _, page := range renderCatalog(c.texts, b.products) {
+		b.reply(ctx, c.id, page.text, page.keyboard)
+	}
 }
 
-// renderCatalog lists the products with a Buy button each. Products that
-// do not fit one message are counted in a closing line instead.
-func renderCatalog(t *texts, products []config.Product) (string, *tgbotapi.InlineKeyboardMarkup) {
+// catalogPage is one message of the catalog with its Buy buttons.
+type catalogPage struct {
+	text     string
+	keyboard *tgbotapi.InlineKeyboardMarkup
+}
+
+// renderCatalog lists the products with a Buy button each, in as many
+// messages as they need, up to maxCatalogPages. Products beyond that are
+// named by their codes in a closing line, for /buy.
+func renderCatalog(t *texts, products []config.Product) []catalogPage {
 	if len(products) == 0 {
-		return t.CatalogEmpty, nil
+		return []catalogPage{{text: t.CatalogEmpty}}
 	}
 
+	var pages []catalogPage
+	rest := products
+	for len(rest) > 0 && len(pages) < maxCatalogPages {
+		page, shown := renderCatalogPage(t, rest, len(pages) == 0)
+		pages = append(pages, page)
+		rest = rest[shown:]
+	}
+	if len(rest) > 0 {
+		last := &pages[len(pages)-1]
+		last.text += "\n\n" + catalogRemainder(t, rest, catalogBudget-htmlTextLength(last.text))
+	}
+	return pages
+}
+
+// renderCatalogPage renders as many of the products as fit one message and
+// returns the page and how many it shows, at least one.
+func renderCatalogPage(t *texts, products []config.Product, first bool) (catalogPage, int) {
 	var sb strings.Builder
-	sb.WriteString(t.CatalogTitle)
+	if first {
+		sb.WriteString(t.CatalogTitle)
+	}
 	var rows [][]tgbotapi.InlineKeyboardButton
 	for i, p := range products {
 		price := payments.FormatMoney(p.AmountMinor, p.Currency)
-		block := "\n\n" + formatHTML("<b>%s</b> — %s", truncate(p.Name, maxNameRunes), price)
+		block := formatHTML("<b>%s</b> — %s", truncate(p.Name, maxNameRunes), price)
 		if p.Description != "" {
 			block += "\n" + escape(truncate(p.Description, maxDescriptionRunes))
 		}
-		if htmlTextLength(sb.String())+htmlTextLength(block) > catalogBudget || len(rows) >= maxCatalogButtons {
-			sb.WriteString("\n\n" + fmt.Sprintf(t.CatalogMore, len(products)-i))
-			break
+		if sb.Len() > 0 {
+			block = "\n\n" + block
+		}
+		full := htmlTextLength(sb.String())+htmlTextLength(block) > catalogBudget || len(rows) >= maxCatalogButtons
+		if full && i > 0 {
+			return catalogPage{text: sb.String(), keyboard: keyboardOf(rows)}, i
 		}
 		sb.WriteString(block)
 		label := fmt.Sprintf(t.BuyButton, truncate(p.Name, maxButtonNameRunes), price)
@@ -117,8 +149,30 @@ func renderCatalog(t *texts, products []config.Product) (string, *tgbotapi.Inlin
 			tgbotapi.NewInlineKeyboardButtonData(label, buyCallbackPrefix+p.SKU),
 		))
 	}
+	return catalogPage{text: sb.String(), keyboard: keyboardOf(rows)}, len(products)
+}
+
+func keyboardOf(rows [][]tgbotapi.InlineKeyboardButton) *tgbotapi.InlineKeyboardMarkup {
 	keyboard := tgbotapi.NewInlineKeyboardMarkup(rows...)
-	return sb.String(), &keyboard
+	return &keyboard
+}
+
+// catalogRemainder names the products that got no page by their codes,
+// within budget UTF-16 code units.
+func catalogRemainder(t *texts, products []config.Product, budget int) string {
+	line := fmt.Sprintf(t.CatalogMore, len(products))
+	for i, p := range products {
+		code := escape(truncate(p.SKU, maxSKURunes))
+		separator := " "
+		if i > 0 {
+			separator = ", "
+		}
+		if htmlTextLength(line+separator+code)+1 > budget {
+			return line + " …"
+		}
+		line += separator + code
+	}
+	return line
 }
 
 func (b *Bot) sendOrders(ctx context.Context, c chat) {

@@ -23,40 +23,73 @@ func manyProducts(n int) []config.Product {
 	return products
 }
 
-func TestRenderCatalog_TruncatesHugeCatalog(t *testing.T) {
-	products := manyProducts(200)
-	text, keyboard := renderCatalog(&textsEN, products)
+func TestRenderCatalog_SplitsIntoPages(t *testing.T) {
+	products := manyProducts(12)
+	pages := renderCatalog(&textsEN, products)
 
-	if length := htmlTextLength(text); length > maxMessageLength {
-		t.Errorf("catalog length = %d, over %d", length, maxMessageLength)
+	if len(pages) < 2 {
+		t.Fatalf("pages = %d, want the long catalog split over several messages", len(pages))
 	}
-	shown := len(keyboard.InlineKeyboard)
-	if shown == 0 || shown >= len(products) {
-		t.Fatalf("buttons = %d, want some but not all of %d", shown, len(products))
-	}
-	if want := fmt.Sprintf("…and %d more products", len(products)-shown); !strings.Contains(text, want) {
-		t.Errorf("catalog lacks %q", want)
-	}
-	for _, row := range keyboard.InlineKeyboard {
-		if data := *row[0].CallbackData; len(data) > maxCallbackDataBytes {
-			t.Errorf("callback data %q is over %d bytes", data, maxCallbackDataBytes)
+	buttons := 0
+	for i, page := range pages {
+		if length := htmlTextLength(page.text); length > maxMessageLength {
+			t.Errorf("page %d length = %d, over %d", i, length, maxMessageLength)
 		}
+		buttons += len(page.keyboard.InlineKeyboard)
+	}
+	if buttons != len(products) {
+		t.Fatalf("buy buttons = %d, want one for each of %d products", buttons, len(products))
+	}
+	if !strings.HasPrefix(pages[0].text, textsEN.CatalogTitle) {
+		t.Error("first page lacks the title")
+	}
+	if strings.HasPrefix(pages[1].text, textsEN.CatalogTitle) {
+		t.Error("second page repeats the title")
+	}
+}
+
+func TestRenderCatalog_HugeCatalogNamesTheRest(t *testing.T) {
+	products := manyProducts(200)
+	pages := renderCatalog(&textsEN, products)
+
+	if len(pages) != maxCatalogPages {
+		t.Fatalf("pages = %d, want the maximum of %d", len(pages), maxCatalogPages)
+	}
+	shown := 0
+	for i, page := range pages {
+		if length := htmlTextLength(page.text); length > maxMessageLength {
+			t.Errorf("page %d length = %d, over %d", i, length, maxMessageLength)
+		}
+		shown += len(page.keyboard.InlineKeyboard)
+		for _, row := range page.keyboard.InlineKeyboard {
+			if data := *row[0].CallbackData; len(data) > maxCallbackDataBytes {
+				t.Errorf("callback data %q is over %d bytes", data, maxCallbackDataBytes)
+			}
+		}
+	}
+	last := pages[len(pages)-1].text
+	if want := fmt.Sprintf("…and %d more products", len(products)-shown); !strings.Contains(last, want) {
+		t.Errorf("last page lacks %q", want)
+	}
+	if !strings.Contains(last, products[shown].SKU) {
+		t.Errorf("last page does not name the first product left out, %s", products[shown].SKU)
 	}
 }
 
 func TestRenderCatalog_HugeCatalogAcceptedByTelegram(t *testing.T) {
 	e := startEnv(t, func(o *Options) { o.Products = manyProducts(200) })
 	e.tg.SendText(li, "/products")
-	msg := e.tg.WaitForMessage(t, li.ID, containsText("商品列表"))
-	if !strings.Contains(msg.Text, "另有") {
-		t.Errorf("catalog does not say that products were left out")
+	e.tg.WaitForMessage(t, li.ID, containsText("商品列表"))
+	msg := e.tg.WaitForMessage(t, li.ID, containsText("另有"))
+	if !strings.Contains(msg.Text, "sku-") {
+		t.Errorf("closing line does not name the remaining codes:\n%s", msg.Text)
 	}
 }
 
 func TestRenderCatalog_Empty(t *testing.T) {
-	text, keyboard := renderCatalog(&textsEN, nil)
-	if text != textsEN.CatalogEmpty || keyboard != nil {
-		t.Errorf("empty catalog = %q, %+v", text, keyboard)
+	pages := renderCatalog(&textsEN, nil)
+	if len(pages) != 1 || pages[0].text != textsEN.CatalogEmpty || pages[0].keyboard != nil {
+		t.Errorf("empty catalog = %+v", pages)
 	}
 }
 
