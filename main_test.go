@@ -146,7 +146,7 @@ func (a *app) waitHealthy() {
 		resp, err := http.Get(a.baseURL + "/health")
 		if err == nil {
 			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK && a.telegram.Calls("getUpdates") > 0 {
+			if resp.StatusCode == http.StatusOK && (a.telegram.Calls("getUpdates") > 0 || a.telegram.Webhook().URL != "") {
 				return
 			}
 		}
@@ -571,5 +571,71 @@ func TestAllowedNotificationSources_LocalModeAddsOwnAddresses(t *testing.T) {
 	cfg.Server.PingPongAllowedIPs = nil
 	if got := allowedNotificationSources(cfg); len(got) != 0 {
 		t.Errorf("no allowlist: allowed = %v, want empty (everyone)", got)
+	}
+}
+
+func TestApp_WebhookModeHandlesUpdates(t *testing.T) {
+	const secret = "hook_Secret-42"
+	a := startApp(t, map[string]string{
+		"BOT_MODE":                "webhook",
+		"TELEGRAM_WEBHOOK_SECRET": secret,
+		"PUBLIC_BASE_URL":         "https://shop.example.test",
+	})
+	if got := a.telegram.Webhook().URL; got != "https://shop.example.test/webhook/telegram" {
+		t.Fatalf("registered webhook = %q", got)
+	}
+	if got := a.telegram.Webhook().SecretToken; got != secret {
+		t.Fatalf("registered secret differs from TELEGRAM_WEBHOOK_SECRET")
+	}
+
+	update := `{"update_id":900,"message":{"message_id":1,"date":1700000000,"text":"/help",` +
+		`"from":{"id":5201,"is_bot":false,"first_name":"Hook","language_code":"en"},` +
+		`"chat":{"id":5201,"type":"private","first_name":"Hook"},` +
+		`"entities":[{"type":"bot_command","offset":0,"length":5}]}}`
+	post := func(token string) int {
+		req, err := http.NewRequest(http.MethodPost, a.baseURL+"/webhook/telegram", strings.NewReader(update))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("X-Telegram-Bot-Api-Secret-Token", token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		return resp.StatusCode
+	}
+
+	if status := post("wrong"); status != http.StatusUnauthorized {
+		t.Fatalf("wrong secret answered %d, want 401", status)
+	}
+	if status := post(secret); status != http.StatusOK {
+		t.Fatalf("right secret answered %d, want 200", status)
+	}
+	a.telegram.WaitForMessage(t, 5201, func(m telegramtest.SentMessage) bool {
+		return strings.Contains(m.Text, "/products")
+	})
+	// Telegram may deliver the same update again; it is handled once.
+	if status := post(secret); status != http.StatusOK {
+		t.Fatalf("repeated update answered %d, want 200", status)
+	}
+	// A later update of the same chat is handled after the repeat, so once
+	// its reply is here, a reply to the repeat would be too.
+	update = strings.Replace(strings.Replace(update, `"update_id":900`, `"update_id":901`, 1), `"/help"`, `"hello"`, 1)
+	update = strings.Replace(update, `,"entities":[{"type":"bot_command","offset":0,"length":5}]`, ``, 1)
+	if status := post(secret); status != http.StatusOK {
+		t.Fatalf("second update answered %d, want 200", status)
+	}
+	a.telegram.WaitForMessage(t, 5201, func(m telegramtest.SentMessage) bool {
+		return strings.Contains(m.Text, "don't understand")
+	})
+	if got := countMessages(a.telegram.Messages(5201), "<b>Commands</b>"); got != 1 {
+		t.Errorf("help replies = %d, want 1: the repeated update was handled again", got)
+	}
+	if calls := a.telegram.Calls("getUpdates"); calls != 0 {
+		t.Errorf("getUpdates called %d times in webhook mode", calls)
 	}
 }
