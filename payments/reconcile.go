@@ -207,8 +207,14 @@ func inquiryEvent(order *store.Order, answer *QueryResult) event {
 	if transactionID == "" {
 		transactionID = order.TransactionID
 	}
+	key := paymentEventKey(transactionID, NotifyRecharge, answer.Status)
+	if transactionID == "" {
+		// Without PingPong's id the key must still name this order alone,
+		// or the first such answer would hide every other order's payment.
+		key = "inquiry:" + order.MerchantTransactionID + ":" + NotifyRecharge + ":" + answer.Status
+	}
 	return event{
-		Key:                   paymentEventKey(transactionID, NotifyRecharge, answer.Status),
+		Key:                   key,
 		Source:                SourceInquiry,
 		NotifyType:            NotifyRecharge,
 		Status:                answer.Status,

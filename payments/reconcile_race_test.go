@@ -206,3 +206,43 @@ func TestReconciler_ReachesNewerOrders(t *testing.T) {
 		}
 	}
 }
+
+func TestReconciler_AnswersWithoutTransactionIDKeptApart(t *testing.T) {
+	gateway := &scriptedGateway{
+		prePay: func(_ context.Context, req payments.PrePayRequest) (*payments.PrePayResult, error) {
+			return &payments.PrePayResult{MerchantTransactionID: req.MerchantTransactionID,
+				PaymentURL: "https://pay.example.com/x"}, nil
+		},
+		query: func(_ context.Context, orderID string) (*payments.QueryResult, error) {
+			return &payments.QueryResult{Status: payments.StatusSuccess, MerchantTransactionID: orderID,
+				Amount: "9.99", Currency: "USD"}, nil
+		},
+	}
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	service, st := newScriptedService(t, gateway, clock)
+
+	var ids []string
+	for range 2 {
+		order, err := service.CreateOrder(context.Background(), &store.User{ID: 5, ChatID: 5}, scriptedProduct)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, order.MerchantTransactionID)
+	}
+	mu.Lock()
+	now = now.Add(time.Hour)
+	mu.Unlock()
+
+	service.NewReconciler(payments.ReconcilerOptions{PendingAge: time.Minute}).RunOnce(context.Background())
+	for _, id := range ids {
+		order, err := st.GetOrder(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if order.Status != store.StatusPaid {
+			t.Errorf("order %s status = %s, want paid: each order's answer is its own event", id, order.Status)
+		}
+	}
+}

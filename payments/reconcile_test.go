@@ -1,6 +1,7 @@
 package payments_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -103,4 +104,53 @@ func TestReconciler_LeavesFreshOrdersAlone(t *testing.T) {
 	if got := f.fake.Requests(payments.PathQuery); got != 0 {
 		t.Fatalf("queries = %d, want 0 for an order younger than the pending age", got)
 	}
+}
+
+// adminTexts returns the texts of the pending admin messages, in queue
+// order.
+func (f *fixture) adminTexts() []string {
+	f.t.Helper()
+	list, err := f.store.ListMessagesByStatus(f.ctx, store.OutboxPending, 1000)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	var texts []string
+	for i := len(list) - 1; i >= 0; i-- {
+		if list[i].Kind != store.MessageAdmin {
+			continue
+		}
+		payload, err := list[i].DecodePayload()
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		texts = append(texts, payload.Text)
+	}
+	return texts
+}
+
+func TestReconciler_ExpiredPaidAlertNamesExpiry(t *testing.T) {
+	f := newFixture(t)
+	order := f.createOrder()
+	f.advance(payments.CheckoutValidity + time.Minute)
+	f.reconciler().RunOnce(f.ctx)
+	f.process(f.fake.PaymentNotification(order.MerchantTransactionID, payments.StatusSuccess))
+
+	texts := f.adminTexts()
+	if len(texts) != 1 || !strings.Contains(texts[0], "was paid while expired") {
+		t.Fatalf("admin texts = %q, want one saying the order was paid while expired", texts)
+	}
+}
+
+func TestReconciler_ExpiresAfterGraceWhenInquiriesFail(t *testing.T) {
+	f := newFixture(t)
+	order := f.createOrder()
+	f.advance(payments.CheckoutValidity + 25*time.Hour)
+	f.fake.FailNextHTTP(payments.PathQuery, 502)
+
+	r := f.service.NewReconciler(payments.ReconcilerOptions{PendingAge: time.Minute, ExpiryGrace: 24 * time.Hour})
+	if failures := r.RunOnce(f.ctx); failures != 0 {
+		t.Fatalf("failures = %d, want 0: past the grace the order expires without PingPong", failures)
+	}
+	assertStatus(t, f.order(order.MerchantTransactionID), store.StatusExpired)
+	assertKinds(t, f.messages(f.user.ChatID), store.MessageExpired)
 }

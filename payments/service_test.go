@@ -19,6 +19,7 @@ const adminChat = int64(900001)
 
 type fixture struct {
 	t       *testing.T
+	dbPath  string
 	ctx     context.Context
 	store   *store.Store
 	fake    *pingpongtest.Server
@@ -32,7 +33,8 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "bot.db"))
+	dbPath := filepath.Join(t.TempDir(), "bot.db")
+	st, err := store.Open(dbPath)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
@@ -45,13 +47,14 @@ func newFixture(t *testing.T) *fixture {
 	}
 
 	f := &fixture{
-		t:     t,
-		ctx:   context.Background(),
-		store: st,
-		fake:  fake,
-		wakes: make(chan struct{}, 1000),
-		now:   time.Now().UTC(),
-		user:  &store.User{ID: 42, ChatID: 42, Username: "buyer", LanguageCode: "en"},
+		t:      t,
+		dbPath: dbPath,
+		ctx:    context.Background(),
+		store:  st,
+		fake:   fake,
+		wakes:  make(chan struct{}, 1000),
+		now:    time.Now().UTC(),
+		user:   &store.User{ID: 42, ChatID: 42, Username: "buyer", LanguageCode: "en"},
 		product: config.Product{
 			SKU: "ebook", Name: "Go e-book", Price: "9.99", Currency: "USD", AmountMinor: 999,
 			Delivery: "https://example.com/download",

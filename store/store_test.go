@@ -48,6 +48,13 @@ func TestOpen_EnablesWALAndForeignKeys(t *testing.T) {
 	if foreignKeys != 1 {
 		t.Errorf("foreign_keys = %d, want 1", foreignKeys)
 	}
+	var busyTimeoutMS int64
+	if err := s.db.Raw("PRAGMA busy_timeout").Scan(&busyTimeoutMS).Error; err != nil {
+		t.Fatal(err)
+	}
+	if busyTimeoutMS != busyTimeout.Milliseconds() {
+		t.Errorf("busy_timeout = %d ms, want %d", busyTimeoutMS, busyTimeout.Milliseconds())
+	}
 }
 
 func TestGetOrder_MissingIsErrNotFound(t *testing.T) {
