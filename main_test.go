@@ -639,3 +639,38 @@ func TestApp_WebhookModeHandlesUpdates(t *testing.T) {
 		t.Errorf("getUpdates called %d times in webhook mode", calls)
 	}
 }
+
+func TestApp_MetricsOnSeparateAddress(t *testing.T) {
+	metricsAddr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	a := startApp(t, map[string]string{"METRICS_LISTEN": metricsAddr})
+
+	var body string
+	waitForCondition(t, a.telegram, 30*time.Second, "the metrics server", func() bool {
+		resp, err := http.Get("http://" + metricsAddr + "/metrics")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		body = string(data)
+		return resp.StatusCode == http.StatusOK
+	})
+	if !strings.Contains(body, "shopbot_order_success_ratio") {
+		t.Errorf("metrics server does not serve the shop metrics")
+	}
+	resp, err := http.Get(a.baseURL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("main port /metrics = %d, want 404 when METRICS_LISTEN is set", resp.StatusCode)
+	}
+}
+
+func TestApp_LocalModeWarnsAtStart(t *testing.T) {
+	a := startApp(t, map[string]string{"PINGPONG_MODE": "local"})
+	if !strings.Contains(a.stdout.String(), "payments are simulated") {
+		t.Errorf("local mode did not log its warning at start:\n%s", a.stdout.String())
+	}
+}
