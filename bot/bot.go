@@ -65,8 +65,8 @@ type Metrics interface {
 	UpdateRejected()
 }
 
-// Clock is the time source of the outbox sender and the polling backoff.
-// Tests replace it so that waits take no real time.
+// Clock is the time source of the outbox sender, the rate limit pause and
+// the polling backoff. Tests replace it so that waits take no real time.
 type Clock interface {
 	Now() time.Time
 	// Sleep waits for d or until ctx is done, returning ctx.Err() then.
@@ -187,6 +187,8 @@ type Bot struct {
 	running atomic.Bool
 	// queueFull is set while webhook updates are rejected.
 	queueFull atomic.Bool
+	// pause holds back sendMessage calls after a 429 response.
+	pause sendPause
 }
 
 // New checks the options, calls getMe to learn the bot's username, and

@@ -95,9 +95,19 @@ func (b *Bot) request(ctx context.Context, c tgbotapi.Chattable) error {
 	return err
 }
 
-// sendMessage sends a message, bounded by requestTimeout.
+// sendMessage sends a message once the rate limit pause, if any, has
+// ended. ctx bounds the wait and the requests, and each request is also
+// bounded by requestTimeout.
 func (b *Bot) sendMessage(ctx context.Context, msg tgbotapi.MessageConfig) (tgbotapi.Message, error) {
-	sent, err := b.sendOnce(ctx, msg)
+	return b.sendMessageAfterPause(ctx, ctx, msg)
+}
+
+// sendMessageAfterPause is sendMessage with two contexts: waitCtx bounds
+// the wait for the rate limit pause and sendCtx bounds the requests. The
+// outbox sender uses them to end the wait at shutdown but let a started
+// send finish.
+func (b *Bot) sendMessageAfterPause(waitCtx, sendCtx context.Context, msg tgbotapi.MessageConfig) (tgbotapi.Message, error) {
+	sent, err := b.sendOnce(waitCtx, sendCtx, msg)
 	if !isButtonURLError(err) {
 		return sent, err
 	}
@@ -109,13 +119,20 @@ func (b *Bot) sendMessage(ctx context.Context, msg tgbotapi.MessageConfig) (tgbo
 	// during development, so the links go into the text instead.
 	b.log.Warn("Telegram refused a button URL, sending the link as text",
 		"chat_id", msg.ChatID, "error", b.describe(err))
-	return b.sendOnce(ctx, plain)
+	return b.sendOnce(waitCtx, sendCtx, plain)
 }
 
-func (b *Bot) sendOnce(ctx context.Context, msg tgbotapi.MessageConfig) (tgbotapi.Message, error) {
-	ctx, cancel := context.WithTimeout(ctx, b.requestTimeout)
+// sendOnce waits for the rate limit pause and makes one sendMessage call.
+// A 429 response starts or extends the pause for every later send.
+func (b *Bot) sendOnce(waitCtx, sendCtx context.Context, msg tgbotapi.MessageConfig) (tgbotapi.Message, error) {
+	if err := b.waitSendPause(waitCtx); err != nil {
+		return tgbotapi.Message{}, err
+	}
+	ctx, cancel := context.WithTimeout(sendCtx, b.requestTimeout)
 	defer cancel()
-	return b.apiWith(ctx).Send(msg)
+	sent, err := b.apiWith(ctx).Send(msg)
+	b.pauseAfter(err)
+	return sent, err
 }
 
 // isButtonURLError reports whether Telegram rejected a message because of

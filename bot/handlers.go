@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"html"
+	"net/http"
 	"strings"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -240,11 +241,14 @@ func (b *Bot) handleCallback(ctx context.Context, query *tgbotapi.CallbackQuery)
 	}
 }
 
-// reply sends an HTML message to the chat. A failure is only logged,
+// reply sends an HTML message to the chat. It waits while a rate limit
+// pause lasts, as every sendMessage call does. A failure is only logged,
 // because the buyer can repeat the command.
 //
 // NOTE: replies are sent directly, not through the outbox, so they skip the
-// outbox rate limits and a 429 response drops the reply.
+// outbox rate limits. A reply that gets a 429 response starts the pause for
+// every send but is itself dropped. So is a reply whose ctx ends during the
+// pause.
 func (b *Bot) reply(ctx context.Context, chatID int64, text string, keyboard *tgbotapi.InlineKeyboardMarkup) {
 	msg := tgbotapi.NewMessage(chatID, text)
 	msg.ParseMode = tgbotapi.ModeHTML
@@ -252,9 +256,16 @@ func (b *Bot) reply(ctx context.Context, chatID int64, text string, keyboard *tg
 	if keyboard != nil && len(keyboard.InlineKeyboard) > 0 {
 		msg.ReplyMarkup = keyboard
 	}
-	if _, err := b.sendMessage(ctx, msg); err != nil {
-		b.log.Warn("Failed to send reply", "chat_id", chatID, "error", b.describe(err))
+	_, err := b.sendMessage(ctx, msg)
+	if err == nil {
+		return
 	}
+	if apiErr, ok := apiError(err); ok && apiErr.Code == http.StatusTooManyRequests {
+		b.log.Warn("Telegram rate limit reached, dropped the reply and pausing all sends",
+			"chat_id", chatID, "retry_after", retryAfter(apiErr), "error", b.describe(err))
+		return
+	}
+	b.log.Warn("Failed to send reply", "chat_id", chatID, "error", b.describe(err))
 }
 
 // escape makes user or merchant text safe for parse mode HTML.

@@ -101,6 +101,87 @@ func (c *fakeClock) Sleeps() []time.Duration {
 	return slices.Clone(c.sleeps)
 }
 
+// steppedClock is a Clock that does not advance until Sleep moves it
+// forward, so every wait a test observes is exact. When held is set, a
+// sleep of holdFrom or more is sent on held and lasts until the test closes
+// its release channel or its context ends.
+type steppedClock struct {
+	holdFrom time.Duration
+	held     chan heldSleep
+	// onSleep, when set, is called at the start of every Sleep.
+	onSleep func(d time.Duration)
+
+	mu     sync.Mutex
+	now    time.Time
+	sleeps []time.Duration
+}
+
+// heldSleep is a Sleep call of a steppedClock waiting for the test.
+type heldSleep struct {
+	duration time.Duration
+	release  chan struct{}
+}
+
+// newSteppedClock returns a clock an hour ahead of the system clock, so
+// that outbox messages, which the store queues at the system time, are due
+// at once.
+func newSteppedClock() *steppedClock {
+	return &steppedClock{now: time.Now().Add(time.Hour)}
+}
+
+func (c *steppedClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *steppedClock) Sleep(ctx context.Context, d time.Duration) error {
+	if c.onSleep != nil {
+		c.onSleep(d)
+	}
+	c.mu.Lock()
+	c.sleeps = append(c.sleeps, d)
+	c.mu.Unlock()
+
+	if c.held != nil && d >= c.holdFrom {
+		sleep := heldSleep{duration: d, release: make(chan struct{})}
+		select {
+		case c.held <- sleep:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		select {
+		case <-sleep.release:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	return ctx.Err()
+}
+
+func (c *steppedClock) Sleeps() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.sleeps)
+}
+
+// nextHeldSleep returns the next held sleep, failing the test when none
+// starts within telegramtest.WaitTimeout.
+func (c *steppedClock) nextHeldSleep(t *testing.T, what string) heldSleep {
+	t.Helper()
+	select {
+	case sleep := <-c.held:
+		return sleep
+	case <-time.After(telegramtest.WaitTimeout):
+		t.Fatalf("timed out after %s waiting for %s", telegramtest.WaitTimeout, what)
+		return heldSleep{}
+	}
+}
+
 // fakeCheckout stores orders like payments.Service does, without PingPong.
 type fakeCheckout struct {
 	store *store.Store
@@ -216,9 +297,17 @@ func openStore(t *testing.T) *store.Store {
 // before New. The bot is not running yet.
 func newEnv(t *testing.T, adjust func(*Options)) *env {
 	t.Helper()
+	return newEnvOn(t, telegramtest.NewServer(t, testToken), openStore(t), adjust)
+}
+
+// newEnvOn creates a bot like newEnv, but on an existing fake server and
+// store, as a restarted process would run. It has its own logs, clock and
+// metrics.
+func newEnvOn(t *testing.T, tg *telegramtest.Server, st *store.Store, adjust func(*Options)) *env {
+	t.Helper()
 	e := &env{
-		tg:      telegramtest.NewServer(t, testToken),
-		store:   openStore(t),
+		tg:      tg,
+		store:   st,
 		logs:    &logBuffer{},
 		clock:   &fakeClock{},
 		metrics: &countingMetrics{},

@@ -45,6 +45,8 @@ type sender struct {
 	// idle, when set by a test, is called each time the sender starts
 	// waiting.
 	idle func()
+	// jitter returns a random int64 in [0, n) for the retry backoff.
+	jitter func(n int64) int64
 }
 
 type chatLimiter struct {
@@ -64,6 +66,7 @@ func newSender(b *Bot, opts Options) *sender {
 		global:      rate.NewLimiter(rate.Limit(globalRate), max(1, int(globalRate))),
 		chatRate:    rate.Limit(orDefault(opts.Outbox.ChatRate, defaultChatRate)),
 		chats:       make(map[int64]*chatLimiter),
+		jitter:      rand.Int64N,
 	}
 }
 
@@ -158,9 +161,15 @@ func (s *sender) process(ctx context.Context, msg store.OutboxMessage) (time.Dur
 		return 0, err
 	}
 
-	// The send finishes even when shutdown starts meanwhile, so that its
-	// outcome can be recorded and a delivered message is not sent again.
-	_, sendErr := s.bot.sendMessage(context.WithoutCancel(ctx), out)
+	// Shutdown ends a wait for the rate limit pause, but a started send
+	// finishes, so that its outcome can be recorded and a delivered message
+	// is not sent again.
+	_, sendErr := s.bot.sendMessageAfterPause(ctx, context.WithoutCancel(ctx), out)
+	if errors.Is(sendErr, errPauseNotOver) {
+		s.bot.log.Info("Shutdown ended the wait for the rate limit pause, so the message stays pending",
+			"message_id", msg.ID, "order_id", msg.MerchantTransactionID, "chat_id", msg.ChatID)
+		return 0, sendErr
+	}
 	return 0, s.record(ctx, msg, sendErr)
 }
 
@@ -187,7 +196,7 @@ func (s *sender) record(ctx context.Context, msg store.OutboxMessage, sendErr er
 	apiErr, isAPI := apiError(sendErr)
 	switch {
 	case isAPI && apiErr.Code == http.StatusTooManyRequests:
-		return s.pause(ctx, storeCtx, msg, apiErr.RetryAfter, description)
+		return s.pause(ctx, storeCtx, msg, retryAfter(apiErr), description)
 	case isAPI && apiErr.Code == http.StatusForbidden:
 		return s.dropChat(storeCtx, msg, description)
 	case isAPI && apiErr.Code == http.StatusBadRequest:
@@ -198,17 +207,14 @@ func (s *sender) record(ctx context.Context, msg store.OutboxMessage, sendErr er
 	}
 }
 
-// pause handles a 429 response: the message stays pending for retry_after
-// seconds, and the sender waits that long before any further send. The
-// retry is recorded through storeCtx, and the wait ends early when ctx is
-// done, so shutdown does not wait for retry_after. The message is then
-// sent after the next start, once retry_after has passed.
-func (s *sender) pause(ctx, storeCtx context.Context, msg store.OutboxMessage, retryAfter int, description string) error {
+// pause handles a 429 response, which sendOnce has already turned into a
+// rate limit pause for every send. The message stays pending for the wait
+// of retry_after, and the sender sleeps that long, so the message is due
+// when it wakes. The retry is recorded through storeCtx. The sleep ends
+// early when ctx is done, so shutdown does not wait for retry_after, and
+// the message is then sent after the next start.
+func (s *sender) pause(ctx, storeCtx context.Context, msg store.OutboxMessage, wait time.Duration, description string) error {
 	b := s.bot
-	wait := time.Duration(retryAfter) * time.Second
-	if retryAfter <= 0 {
-		wait = defaultRetryAfter
-	}
 	b.log.Warn("Telegram rate limit reached, pausing all sends",
 		"message_id", msg.ID, "order_id", msg.MerchantTransactionID, "chat_id", msg.ChatID,
 		"retry_after", wait, "error", description)
@@ -291,8 +297,9 @@ func (s *sender) markDead(ctx context.Context, msg store.OutboxMessage, descript
 	}
 }
 
-// retryDelay returns the backoff before attempt+1: retryBase doubled per
-// attempt, at most retryMax, with full jitter in its upper half.
+// retryDelay returns the backoff before attempt+1. Its bound d is retryBase
+// doubled per attempt and capped at retryMax, and the result is drawn
+// uniformly from [d/2, d] through jitter.
 func (s *sender) retryDelay(attempt int) time.Duration {
 	delay := s.retryBase
 	for i := 1; i < attempt && delay < s.retryMax; i++ {
@@ -300,7 +307,7 @@ func (s *sender) retryDelay(attempt int) time.Duration {
 	}
 	delay = min(delay, s.retryMax)
 	half := delay / 2
-	return half + time.Duration(rand.Int64N(int64(half)+1))
+	return half + time.Duration(s.jitter(int64(half)+1))
 }
 
 // untilNextRetry returns the time until the earliest scheduled retry, or
