@@ -13,8 +13,10 @@ func TestSender_BlockedBuyerGetsDeliveryAfterStart(t *testing.T) {
 	addUser(t, e.store, alice)
 	addOrder(t, e.store, "ORD-1", alice.ID, nil)
 	e.tg.FailSendTo(alice.ID, 403, "Forbidden: bot was blocked by the user", 0, 1)
-	paid := enqueue(t, e.store, alice.ID, "ORD-1", store.MessagePaid, store.MessagePayload{})
-	admin := enqueue(t, e.store, alice.ID, "", store.MessageAdmin, store.MessagePayload{Text: "Maintenance tonight"})
+	queued := enqueueTogether(t, e.store, alice.ID,
+		store.OutboxMessage{MerchantTransactionID: "ORD-1", Kind: store.MessagePaid},
+		store.OutboxMessage{Kind: store.MessageAdmin, Payload: `{"text":"Maintenance tonight"}`})
+	paid, admin := queued[0], queued[1]
 	e.bot.WakeSender()
 	waitForStatus(t, e.store, paid.ID, store.OutboxDropped)
 	waitForStatus(t, e.store, admin.ID, store.OutboxDropped)

@@ -48,6 +48,32 @@ func enqueue(t *testing.T, st *store.Store, chatID int64, orderID, kind string, 
 	return msg
 }
 
+// enqueueTogether queues messages for one chat in a single transaction, so
+// the sender cannot send the first before the others are queued.
+func enqueueTogether(t *testing.T, st *store.Store, chatID int64, messages ...store.OutboxMessage) []*store.OutboxMessage {
+	t.Helper()
+	var queued []*store.OutboxMessage
+	err := st.Transaction(context.Background(), func(tx *store.Store) error {
+		queued = nil
+		for _, m := range messages {
+			payload, err := m.DecodePayload()
+			if err != nil {
+				return err
+			}
+			msg, err := tx.EnqueueMessage(context.Background(), chatID, m.MerchantTransactionID, m.Kind, payload)
+			if err != nil {
+				return err
+			}
+			queued = append(queued, msg)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return queued
+}
+
 // outboxStatus returns the stored state of an outbox message.
 func outboxStatus(t *testing.T, st *store.Store, id uint) store.OutboxMessage {
 	t.Helper()
@@ -303,8 +329,10 @@ func TestSender_ForbiddenDropsPendingMessages(t *testing.T) {
 	addOrder(t, e.store, "ORD-1", alice.ID, nil)
 	addOrder(t, e.store, "ORD-2", alice.ID, nil)
 	e.tg.FailSendTo(alice.ID, 403, "Forbidden: bot was blocked by the user", 0, 1)
-	first := enqueue(t, e.store, alice.ID, "ORD-1", store.MessagePaid, store.MessagePayload{})
-	second := enqueue(t, e.store, alice.ID, "ORD-2", store.MessagePaid, store.MessagePayload{})
+	queued := enqueueTogether(t, e.store, alice.ID,
+		store.OutboxMessage{MerchantTransactionID: "ORD-1", Kind: store.MessagePaid},
+		store.OutboxMessage{MerchantTransactionID: "ORD-2", Kind: store.MessagePaid})
+	first, second := queued[0], queued[1]
 	e.bot.WakeSender()
 
 	waitForStatus(t, e.store, first.ID, store.OutboxDropped)
