@@ -9,7 +9,7 @@ import (
 	"telegram-bot-webhook/store"
 )
 
-// applied is what one event did inside its transaction.
+// applied is the result of one event inside its transaction.
 type applied struct {
 	outcome string
 	detail  string

@@ -28,7 +28,7 @@ type ReconcilerOptions struct {
 	ExpiryGrace time.Duration
 	// MinCreatingAge is how long an order may stay in "creating" before the
 	// reconciler looks at it; set it above the PingPong call timeout so an
-	// answer still on its way is not taken for a lost one.
+	// response still on its way is not taken for a lost one.
 	MinCreatingAge time.Duration
 	// OnFailure is called once per failed inquiry, for metrics.
 	OnFailure func()
@@ -210,7 +210,7 @@ func inquiryEvent(order *store.Order, answer *QueryResult) event {
 	key := paymentEventKey(transactionID, NotifyRecharge, answer.Status)
 	if transactionID == "" {
 		// Without PingPong's id the key must still name this order alone,
-		// or the first such answer would hide every other order's payment.
+		// or the first such response would hide every other order's payment.
 		key = "inquiry:" + order.MerchantTransactionID + ":" + NotifyRecharge + ":" + answer.Status
 	}
 	return event{

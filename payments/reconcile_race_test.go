@@ -14,7 +14,7 @@ import (
 	"telegram-bot-webhook/store"
 )
 
-// scriptedGateway is a Gateway whose answers the test controls.
+// scriptedGateway is a Gateway whose responses the test controls.
 type scriptedGateway struct {
 	prePay func(ctx context.Context, req payments.PrePayRequest) (*payments.PrePayResult, error)
 	query  func(ctx context.Context, orderID string) (*payments.QueryResult, error)
@@ -68,7 +68,7 @@ func newScriptedService(t *testing.T, gateway payments.Gateway, now func() time.
 
 var scriptedProduct = config.Product{SKU: "ebook", Name: "E-book", Price: "9.99", Currency: "USD", AmountMinor: 999}
 
-func TestCreateOrder_ClosedDuringPrePayIsNotPayable(t *testing.T) {
+func TestCreateOrder_ClosedDuringPrePay(t *testing.T) {
 	started := make(chan string, 1)
 	release := make(chan struct{})
 	gateway := &scriptedGateway{
@@ -169,6 +169,33 @@ func TestReconciler_WaitsForSlowPrePay(t *testing.T) {
 	}
 }
 
+// createAgedOrders creates count orders through the gateway and returns a
+// service whose clock is an hour later, past every reconciler age used here.
+func createAgedOrders(t *testing.T, gateway payments.Gateway, count int) (*payments.Service, *store.Store, []string) {
+	t.Helper()
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return now
+	}
+	service, st := newScriptedService(t, gateway, clock)
+
+	var ids []string
+	for range count {
+		order, err := service.CreateOrder(context.Background(), &store.User{ID: 5, ChatID: 5}, scriptedProduct)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, order.MerchantTransactionID)
+	}
+	mu.Lock()
+	now = now.Add(time.Hour)
+	mu.Unlock()
+	return service, st, ids
+}
+
 func TestReconciler_ReachesNewerOrders(t *testing.T) {
 	gateway := &scriptedGateway{
 		prePay: func(_ context.Context, req payments.PrePayRequest) (*payments.PrePayResult, error) {
@@ -179,22 +206,7 @@ func TestReconciler_ReachesNewerOrders(t *testing.T) {
 			return &payments.QueryResult{Status: payments.StatusInit, MerchantTransactionID: orderID}, nil
 		},
 	}
-	var mu sync.Mutex
-	now := time.Now()
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	service, _ := newScriptedService(t, gateway, clock)
-
-	var ids []string
-	for range 6 {
-		order, err := service.CreateOrder(context.Background(), &store.User{ID: 5, ChatID: 5}, scriptedProduct)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, order.MerchantTransactionID)
-	}
-	mu.Lock()
-	now = now.Add(time.Hour)
-	mu.Unlock()
+	service, _, ids := createAgedOrders(t, gateway, 6)
 
 	reconciler := service.NewReconciler(payments.ReconcilerOptions{PendingAge: time.Minute, Interval: time.Minute, BatchSize: 2})
 	for range 3 {
@@ -207,7 +219,7 @@ func TestReconciler_ReachesNewerOrders(t *testing.T) {
 	}
 }
 
-func TestReconciler_AnswersWithoutTransactionIDKeptApart(t *testing.T) {
+func TestReconciler_NoTransactionIDKeptApart(t *testing.T) {
 	gateway := &scriptedGateway{
 		prePay: func(_ context.Context, req payments.PrePayRequest) (*payments.PrePayResult, error) {
 			return &payments.PrePayResult{MerchantTransactionID: req.MerchantTransactionID,
@@ -218,22 +230,7 @@ func TestReconciler_AnswersWithoutTransactionIDKeptApart(t *testing.T) {
 				Amount: "9.99", Currency: "USD"}, nil
 		},
 	}
-	var mu sync.Mutex
-	now := time.Now()
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	service, st := newScriptedService(t, gateway, clock)
-
-	var ids []string
-	for range 2 {
-		order, err := service.CreateOrder(context.Background(), &store.User{ID: 5, ChatID: 5}, scriptedProduct)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, order.MerchantTransactionID)
-	}
-	mu.Lock()
-	now = now.Add(time.Hour)
-	mu.Unlock()
+	service, st, ids := createAgedOrders(t, gateway, 2)
 
 	service.NewReconciler(payments.ReconcilerOptions{PendingAge: time.Minute}).RunOnce(context.Background())
 	for _, id := range ids {

@@ -65,7 +65,7 @@ const (
 
 // Notification is one PingPong notification as received, whatever became of
 // it. EventKey is set for the first verified copy of an event that reached
-// a known order (applied, deferred, ignored or rejected); its unique index
+// a known order (applied, deferred, ignored or rejected). Its unique index
 // makes sure one event is applied at most once. Later copies, unknown
 // orders and unverified bodies are stored without a key.
 type Notification struct {
@@ -85,7 +85,7 @@ type Notification struct {
 	Detail                string
 	RawBody               string `gorm:"type:text"`
 	RemoteAddr            string
-	// Source is where the event came from: "notification" for PingPong's
+	// Source is the origin of the event: "notification" for PingPong's
 	// POST, "inquiry" for the reconciler.
 	Source    string `gorm:"size:16;not null;default:notification"`
 	CreatedAt time.Time

@@ -69,7 +69,7 @@ type OrderChange struct {
 // TransitionOrder moves the order to a new state if the state table allows
 // it and the stored state is still order.Status, then updates order in
 // memory. A move the table forbids returns *TransitionError and writes
-// nothing; a row changed since it was read returns an error too, so a caller
+// nothing. A row changed since it was read returns an error too, so a caller
 // inside Transaction rolls back and no update is lost.
 func (s *Store) TransitionOrder(ctx context.Context, order *Order, to OrderStatus, change OrderChange) error {
 	if order.Status != to && !CanTransition(order.Status, to) {

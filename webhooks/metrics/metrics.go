@@ -147,7 +147,7 @@ func (m *Metrics) PingPongCall(call, outcome string, d time.Duration) {
 }
 
 // TelegramCall records one Bot API call; code is the Bot API error code, 0
-// for success or a network error (outcome tells which).
+// for success or a network error, which outcome distinguishes.
 func (m *Metrics) TelegramCall(method, outcome string, code int, d time.Duration) {
 	m.telegramLatency.WithLabelValues(method, outcome).Observe(d.Seconds())
 	if outcome != "ok" {
