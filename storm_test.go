@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"telegram-bot-webhook/payments"
+	"telegram-bot-webhook/payments/money"
 	"telegram-bot-webhook/payments/pingpongtest"
 	"telegram-bot-webhook/store"
 )
@@ -33,7 +34,7 @@ type stormEvent struct {
 // a new requestId and the same event key.
 func (e stormEvent) build(pingpong *pingpongtest.Server) []byte {
 	if e.refund {
-		amount := payments.FormatAmount(e.refundMinor, e.order.Currency)
+		amount := money.FormatAmount(e.refundMinor, e.order.Currency)
 		return pingpong.RefundNotification(e.order.ID, e.refundID, amount, e.status)
 	}
 	if e.status == payments.StatusFailed {

@@ -12,6 +12,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"telegram-bot-webhook/payments"
+	"telegram-bot-webhook/payments/money"
 	"telegram-bot-webhook/store"
 )
 
@@ -111,7 +112,7 @@ func (p *refundPlan) left() int64 {
 
 // money formats an amount in the order's currency.
 func (p *refundPlan) money(minor int64) string {
-	return payments.FormatMoney(minor, p.order.Currency)
+	return money.FormatMoney(minor, p.order.Currency)
 }
 
 // checkAmount returns the HTML reason the amount cannot be refunded, or ""
@@ -189,11 +190,11 @@ func (b *Bot) requestRefundConfirmation(ctx context.Context, c chat, args string
 		return
 	}
 	if len(fields) == 2 {
-		parsed, err := payments.ParsePrice(fields[1], plan.order.Currency)
+		parsed, err := money.ParsePrice(fields[1], plan.order.Currency)
 		if err != nil {
 			b.log.Info("Admin refund rejected", "admin_chat_id", c.id, "order_id", orderID, "error", err)
 			b.reply(ctx, c.id, formatHTML(adminEN.RefundInvalidAmount, orderID, err.Error(),
-				payments.FormatAmount(plan.left(), plan.order.Currency)), nil)
+				money.FormatAmount(plan.left(), plan.order.Currency)), nil)
 			return
 		}
 		amount = parsed
@@ -284,7 +285,7 @@ func (b *Bot) handleAdminCallback(ctx context.Context, c chat, query *tgbotapi.C
 // exist only when a Refunder is configured.
 func (b *Bot) confirmRefund(ctx context.Context, c chat, messageID int, confirmation refundConfirmation) {
 	orderID := confirmation.orderID
-	amount := payments.FormatMoney(confirmation.amountMinor, confirmation.currency)
+	amount := money.FormatMoney(confirmation.amountMinor, confirmation.currency)
 	b.editOrReply(ctx, c.id, messageID, formatHTML(adminEN.RefundRequesting, amount, orderID))
 	result := b.requestConfirmedRefund(ctx, c, confirmation)
 	// The outcome is reported even when the request used up the handler's
@@ -296,7 +297,7 @@ func (b *Bot) confirmRefund(ctx context.Context, c chat, messageID int, confirma
 // refundMu, and returns the HTML text that describes the outcome.
 func (b *Bot) requestConfirmedRefund(ctx context.Context, c chat, confirmation refundConfirmation) string {
 	orderID := confirmation.orderID
-	amount := payments.FormatMoney(confirmation.amountMinor, confirmation.currency)
+	amount := money.FormatMoney(confirmation.amountMinor, confirmation.currency)
 	b.admin.refundMu.Lock()
 	defer b.admin.refundMu.Unlock()
 

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"telegram-bot-webhook/payments"
+	"telegram-bot-webhook/payments/money"
 	"telegram-bot-webhook/store"
 )
 
@@ -126,7 +126,7 @@ func truncateAdminMessage(text string) string {
 // renderOrderDetail shows every field of an order, its newest
 // notifications and its refunds.
 func renderOrderDetail(order *store.Order, notifications []store.Notification, refunds []store.Refund) string {
-	money := func(minor int64) string { return payments.FormatMoney(minor, order.Currency) }
+	money := func(minor int64) string { return money.FormatMoney(minor, order.Currency) }
 	var sb strings.Builder
 	sb.WriteString("<b>Order</b> " + adminCode(order.MerchantTransactionID))
 	lines := []string{
@@ -181,7 +181,7 @@ func refundLine(refund store.Refund) string {
 	line := fmt.Sprintf("• %s · refund ID %s · %s · %s · requested %s",
 		adminCode(refund.MerchantRefundID),
 		adminCode(refund.RefundID),
-		escape(payments.FormatMoney(refund.AmountMinor, refund.Currency)),
+		escape(money.FormatMoney(refund.AmountMinor, refund.Currency)),
 		adminField(refund.Status, maxAdminIDRunes),
 		adminTime(time.Unix(refund.CreatedAt, 0)),
 	)
@@ -254,7 +254,7 @@ func renderStatsPeriod(p statsPeriod) string {
 
 	var revenue []string
 	for _, currency := range slices.Sorted(maps.Keys(p.summary.NetPaidMinor)) {
-		revenue = append(revenue, escape(payments.FormatMoney(p.summary.NetPaidMinor[currency], currency)))
+		revenue = append(revenue, escape(money.FormatMoney(p.summary.NetPaidMinor[currency], currency)))
 	}
 
 	lines := []string{
@@ -302,7 +302,7 @@ func renderDeadLetters(r *deadLetterReport) string {
 	for _, o := range r.stuckOrders {
 		fmt.Fprintf(&sb, "\n• %s · user %d · %s · %s · created %s",
 			adminCode(o.MerchantTransactionID), o.UserID, adminField(o.ProductName, maxNameRunes),
-			escape(payments.FormatMoney(o.AmountMinor, o.Currency)), adminTime(o.CreatedAt))
+			escape(money.FormatMoney(o.AmountMinor, o.Currency)), adminTime(o.CreatedAt))
 	}
 	sb.WriteString(moreLine(r.stuckCount, len(r.stuckOrders)))
 
@@ -311,7 +311,7 @@ func renderDeadLetters(r *deadLetterReport) string {
 	for _, refund := range r.staleRefunds {
 		fmt.Fprintf(&sb, "\n• %s · order %s · %s · requested %s by %d",
 			adminCode(refund.MerchantRefundID), adminCode(refund.MerchantTransactionID),
-			escape(payments.FormatMoney(refund.AmountMinor, refund.Currency)),
+			escape(money.FormatMoney(refund.AmountMinor, refund.Currency)),
 			adminTime(time.Unix(refund.CreatedAt, 0)), refund.RequestedBy)
 	}
 	sb.WriteString(moreLine(r.staleCount, len(r.staleRefunds)))

@@ -9,7 +9,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"telegram-bot-webhook/config"
-	"telegram-bot-webhook/payments"
+	"telegram-bot-webhook/payments/money"
 )
 
 // orderKey identifies a purchase in progress.
@@ -126,7 +126,7 @@ func (b *Bot) createOrder(c chat, product config.Product) {
 
 	text := formatHTML(c.texts.OrderCreated,
 		truncate(order.ProductName, maxNameRunes),
-		payments.FormatMoney(order.AmountMinor, order.Currency),
+		money.FormatMoney(order.AmountMinor, order.Currency),
 		order.MerchantTransactionID,
 	)
 	if !order.ExpiresAt.IsZero() {

@@ -7,7 +7,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
-	"telegram-bot-webhook/payments"
+	"telegram-bot-webhook/payments/money"
 	"telegram-bot-webhook/store"
 )
 
@@ -90,7 +90,7 @@ func (b *Bot) renderPaid(t *texts, order *store.Order) string {
 	text := formatHTML(t.Paid,
 		order.MerchantTransactionID,
 		truncate(order.ProductName, maxNameRunes),
-		payments.FormatMoney(order.AmountMinor, order.Currency),
+		money.FormatMoney(order.AmountMinor, order.Currency),
 	)
 	product, found := b.product(order.SKU)
 	if !found || product.Delivery == "" {
@@ -124,5 +124,5 @@ func renderRefunded(t *texts, order *store.Order, payload store.MessagePayload) 
 	if amount == 0 || currency == "" {
 		amount, currency = order.RefundedMinor, order.Currency
 	}
-	return formatHTML(t.Refunded, order.MerchantTransactionID, payments.FormatMoney(amount, currency))
+	return formatHTML(t.Refunded, order.MerchantTransactionID, money.FormatMoney(amount, currency))
 }

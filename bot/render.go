@@ -11,7 +11,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"telegram-bot-webhook/config"
-	"telegram-bot-webhook/payments"
+	"telegram-bot-webhook/payments/money"
 	"telegram-bot-webhook/store"
 )
 
@@ -131,7 +131,7 @@ func renderCatalogPage(t *texts, products []config.Product, first bool) (catalog
 	}
 	var rows [][]tgbotapi.InlineKeyboardButton
 	for i, p := range products {
-		price := payments.FormatMoney(p.AmountMinor, p.Currency)
+		price := money.FormatMoney(p.AmountMinor, p.Currency)
 		block := formatHTML("<b>%s</b> — %s", truncate(p.Name, maxNameRunes), price)
 		if p.Description != "" {
 			block += "\n" + escape(truncate(p.Description, maxDescriptionRunes))
@@ -199,12 +199,12 @@ func renderOrders(t *texts, orders []store.Order) (string, *tgbotapi.InlineKeybo
 	for i, o := range orders {
 		line := formatHTML(t.OrderLine,
 			truncate(o.ProductName, maxNameRunes),
-			payments.FormatMoney(o.AmountMinor, o.Currency),
+			money.FormatMoney(o.AmountMinor, o.Currency),
 			o.MerchantTransactionID,
 			t.status(o.Status),
 		)
 		if o.RefundedMinor > 0 {
-			line += "\n" + formatHTML(t.OrderRefunded, payments.FormatMoney(o.RefundedMinor, o.Currency))
+			line += "\n" + formatHTML(t.OrderRefunded, money.FormatMoney(o.RefundedMinor, o.Currency))
 		}
 		fmt.Fprintf(&sb, "\n\n%d. %s", i+1, line)
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"telegram-bot-webhook/payments/money"
 	"telegram-bot-webhook/store"
 )
 
@@ -135,13 +136,13 @@ func checkMatch(order *store.Order, ev event, wantAmount int64) string {
 	if order.TransactionID != "" && ev.TransactionID != "" && ev.TransactionID != order.TransactionID {
 		return fmt.Sprintf("transactionId %q does not match the order's %q", ev.TransactionID, order.TransactionID)
 	}
-	amount, err := ParseAmount(ev.Amount, order.Currency)
+	amount, err := money.ParseAmount(ev.Amount, order.Currency)
 	if err != nil {
 		return fmt.Sprintf("amount %q is not valid: %v", ev.Amount, err)
 	}
 	if wantAmount >= 0 && amount != wantAmount {
 		return fmt.Sprintf("amount %s does not match the order's %s",
-			FormatMoney(amount, order.Currency), FormatMoney(wantAmount, order.Currency))
+			money.FormatMoney(amount, order.Currency), money.FormatMoney(wantAmount, order.Currency))
 	}
 	return ""
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"telegram-bot-webhook/payments/money"
 	"telegram-bot-webhook/store"
 )
 
@@ -50,10 +51,10 @@ func (s *Service) markPaid(ctx context.Context, tx *store.Store, order *store.Or
 	}
 
 	text := fmt.Sprintf("Order %s paid: %s, %s", order.MerchantTransactionID, order.ProductName,
-		FormatMoney(order.AmountMinor, order.Currency))
+		money.FormatMoney(order.AmountMinor, order.Currency))
 	if previous == store.StatusExpired || previous == store.StatusCheckoutFailed {
 		text = fmt.Sprintf("Order %s was paid while %s; it is now paid and delivered: %s, %s",
-			order.MerchantTransactionID, previous, order.ProductName, FormatMoney(order.AmountMinor, order.Currency))
+			order.MerchantTransactionID, previous, order.ProductName, money.FormatMoney(order.AmountMinor, order.Currency))
 	}
 	if err := s.alertAdmins(ctx, tx, order.MerchantTransactionID, text); err != nil {
 		return applied{}, err

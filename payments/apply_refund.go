@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"telegram-bot-webhook/payments/money"
 	"telegram-bot-webhook/store"
 )
 
@@ -41,14 +42,14 @@ func (s *Service) applyRefund(ctx context.Context, tx *store.Store, order *store
 }
 
 func (s *Service) addRefund(ctx context.Context, tx *store.Store, order *store.Order, ev event) (applied, error) {
-	amount, err := ParseAmount(ev.Amount, order.Currency)
+	amount, err := money.ParseAmount(ev.Amount, order.Currency)
 	if err != nil {
 		return s.reject(ctx, tx, order, fmt.Sprintf("refund amount %q is not valid: %v", ev.Amount, err))
 	}
 	total := order.RefundedMinor + amount
 	if total > order.AmountMinor {
 		return s.reject(ctx, tx, order, fmt.Sprintf("refunds would total %s, more than the paid %s",
-			FormatMoney(total, order.Currency), FormatMoney(order.AmountMinor, order.Currency)))
+			money.FormatMoney(total, order.Currency), money.FormatMoney(order.AmountMinor, order.Currency)))
 	}
 
 	to := store.StatusPartiallyRefunded
@@ -68,7 +69,7 @@ func (s *Service) addRefund(ctx context.Context, tx *store.Store, order *store.O
 	if _, err := tx.EnqueueMessage(ctx, order.ChatID, order.MerchantTransactionID, store.MessageRefunded, payload); err != nil {
 		return applied{}, err
 	}
-	detail := fmt.Sprintf("refunded %s, %s in all", FormatMoney(amount, order.Currency), FormatMoney(total, order.Currency))
+	detail := fmt.Sprintf("refunded %s, %s in all", money.FormatMoney(amount, order.Currency), money.FormatMoney(total, order.Currency))
 	return applied{outcome: store.OutcomeApplied, detail: detail, queued: true, orderEvents: []string{string(to)}}, nil
 }
 

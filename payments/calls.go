@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"telegram-bot-webhook/payments/money"
 )
 
 // Field limits from PingPong's prePay and refund parameter tables.
@@ -130,11 +132,11 @@ func (res *PrePayResult) check(r PrePayRequest) error {
 			res.MerchantTransactionID, r.MerchantTransactionID)
 	}
 
-	amount, err := ParseAmount(res.Amount, res.Currency)
+	amount, err := money.ParseAmount(res.Amount, res.Currency)
 	if err != nil || amount != r.AmountMinor || res.Currency != r.Currency {
 		return fmt.Errorf("pingpong prePay: order %q exists with amount %s %s, the request was for %s; "+
 			"an order id must not be reused for another amount", r.MerchantTransactionID,
-			res.Amount, res.Currency, FormatMoney(r.AmountMinor, r.Currency))
+			res.Amount, res.Currency, money.FormatMoney(r.AmountMinor, r.Currency))
 	}
 	return nil
 }
@@ -331,14 +333,14 @@ func (r RefundRequest) bizContent() (map[string]string, error) {
 // validateAmount checks a positive amount in a known currency and returns
 // it formatted for PingPong.
 func validateAmount(minor int64, currency string) (string, error) {
-	if _, ok := CurrencyDigits(currency); !ok {
+	if _, ok := money.CurrencyDigits(currency); !ok {
 		return "", fmt.Errorf("currency %q is unknown, use an ISO 4217 code such as USD", currency)
 	}
 	if minor <= 0 {
 		return "", fmt.Errorf("amount %d must be greater than zero", minor)
 	}
 
-	amount := FormatAmount(minor, currency)
+	amount := money.FormatAmount(minor, currency)
 	if len(amount) > maxAmountLen {
 		return "", fmt.Errorf("amount %s %s has more than %d characters", amount, currency, maxAmountLen)
 	}

@@ -27,7 +27,7 @@ const (
 
 // Notification is a verified PingPong payment or refund notification. The
 // string fields come from bizContent as sent, so Amount is a decimal string
-// for ParseAmount.
+// for money.ParseAmount.
 type Notification struct {
 	AccID    string
 	ClientID string

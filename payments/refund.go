@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"telegram-bot-webhook/payments/money"
 	"telegram-bot-webhook/store"
 )
 
@@ -32,7 +33,7 @@ func (s *Service) RefundOrder(ctx context.Context, orderID string, amountMinor i
 	}
 	if amountMinor < 0 || amountMinor > left {
 		return nil, fmt.Errorf("%w: amount %s is more than the %s left to refund on order %s",
-			ErrNotRefundable, FormatMoney(amountMinor, order.Currency), FormatMoney(left, order.Currency), orderID)
+			ErrNotRefundable, money.FormatMoney(amountMinor, order.Currency), money.FormatMoney(left, order.Currency), orderID)
 	}
 
 	refund := &store.Refund{
@@ -84,7 +85,7 @@ func (s *Service) RefundOrder(ctx context.Context, orderID string, amountMinor i
 		"merchant_refund_id", refund.MerchantRefundID,
 		"refund_id", refund.RefundID,
 		"status", result.Status,
-		"amount", FormatMoney(amountMinor, order.Currency),
+		"amount", money.FormatMoney(amountMinor, order.Currency),
 		"requested_by", requestedBy)
 	return refund, nil
 }

@@ -32,6 +32,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"telegram-bot-webhook/config"
+	"telegram-bot-webhook/payments/money"
 	"telegram-bot-webhook/store"
 )
 
@@ -217,7 +218,7 @@ func (s *Service) CreateOrder(ctx context.Context, user *store.User, product con
 		"transaction_id", result.TransactionID,
 		"user_id", user.ID,
 		"sku", product.SKU,
-		"amount", FormatMoney(order.AmountMinor, order.Currency))
+		"amount", money.FormatMoney(order.AmountMinor, order.Currency))
 	return order, nil
 }
 

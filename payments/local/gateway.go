@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"telegram-bot-webhook/payments"
+	"telegram-bot-webhook/payments/money"
 )
 
 // maxIDLen is PingPong's limit for merchantTransactionId and
@@ -94,7 +95,7 @@ func (p *Provider) PrePay(ctx context.Context, r payments.PrePayRequest) (*payme
 	if ok && (c.amountMinor != r.AmountMinor || c.currency != r.Currency) {
 		return nil, fmt.Errorf("local checkout: prePay: order %q exists with amount %s, the request "+
 			"was for %s; an order id must not be reused for another amount", r.MerchantTransactionID,
-			payments.FormatMoney(c.amountMinor, c.currency), payments.FormatMoney(r.AmountMinor, r.Currency))
+			money.FormatMoney(c.amountMinor, c.currency), money.FormatMoney(r.AmountMinor, r.Currency))
 	}
 	if !ok {
 		c = p.newCheckout(r)
@@ -103,7 +104,7 @@ func (p *Provider) PrePay(ctx context.Context, r payments.PrePayRequest) (*payme
 		p.log.Info("Local checkout created",
 			"order_id", c.orderID,
 			"transaction_id", c.transactionID,
-			"amount", payments.FormatMoney(c.amountMinor, c.currency))
+			"amount", money.FormatMoney(c.amountMinor, c.currency))
 	}
 
 	return &payments.PrePayResult{
@@ -111,7 +112,7 @@ func (p *Provider) PrePay(ctx context.Context, r payments.PrePayRequest) (*payme
 		MerchantTransactionID: c.orderID,
 		PaymentURL:            p.paymentURL(c.token),
 		Token:                 c.token,
-		Amount:                payments.FormatAmount(c.amountMinor, c.currency),
+		Amount:                money.FormatAmount(c.amountMinor, c.currency),
 		Currency:              c.currency,
 	}, nil
 }
@@ -170,7 +171,7 @@ func validateID(name, id string) error {
 }
 
 func validateAmount(minor int64, currency string) error {
-	if _, ok := payments.CurrencyDigits(currency); !ok {
+	if _, ok := money.CurrencyDigits(currency); !ok {
 		return fmt.Errorf("currency %q is unknown, use an ISO 4217 code such as USD", currency)
 	}
 	if minor <= 0 {
@@ -202,7 +203,7 @@ func (p *Provider) Query(ctx context.Context, merchantTransactionID string) (*pa
 	}
 	result := &payments.QueryResult{
 		Status:                status,
-		Amount:                payments.FormatAmount(c.amountMinor, c.currency),
+		Amount:                money.FormatAmount(c.amountMinor, c.currency),
 		Currency:              c.currency,
 		TransactionID:         c.transactionID,
 		MerchantTransactionID: c.orderID,
@@ -271,7 +272,7 @@ func (p *Provider) Refund(ctx context.Context, r payments.RefundRequest) (*payme
 		"order_id", rf.orderID,
 		"merchant_refund_id", rf.merchantRefundID,
 		"refund_id", rf.refundID,
-		"amount", payments.FormatMoney(rf.amountMinor, rf.currency))
+		"amount", money.FormatMoney(rf.amountMinor, rf.currency))
 	return rf.result(), nil
 }
 
@@ -306,7 +307,7 @@ func refundRejection(c *checkout, r payments.RefundRequest) string {
 	left := c.amountMinor - c.refundedMinor
 	if r.AmountMinor > left {
 		return fmt.Sprintf("refund amount %s exceeds the %s left to refund",
-			payments.FormatMoney(r.AmountMinor, r.Currency), payments.FormatMoney(left, c.currency))
+			money.FormatMoney(r.AmountMinor, r.Currency), money.FormatMoney(left, c.currency))
 	}
 	return ""
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"telegram-bot-webhook/payments"
+	"telegram-bot-webhook/payments/money"
 )
 
 // defaultRefundRetryDelays are the waits before the second and third post
@@ -75,7 +76,7 @@ func (p *Provider) paymentNotification(c *checkout) ([]byte, error) {
 		payments.NotificationFields{
 			NotifyType:            payments.NotifyRecharge,
 			Status:                c.status,
-			Amount:                payments.FormatAmount(c.amountMinor, c.currency),
+			Amount:                money.FormatAmount(c.amountMinor, c.currency),
 			Currency:              c.currency,
 			MerchantTransactionID: c.orderID,
 			TransactionID:         c.transactionID,
@@ -93,7 +94,7 @@ func (p *Provider) refundNotification(rf *refund) ([]byte, error) {
 		payments.NotificationFields{
 			NotifyType:            payments.NotifyRefund,
 			Status:                payments.StatusSuccess,
-			Amount:                payments.FormatAmount(rf.amountMinor, rf.currency),
+			Amount:                money.FormatAmount(rf.amountMinor, rf.currency),
 			Currency:              rf.currency,
 			MerchantTransactionID: rf.orderID,
 			TransactionID:         rf.transactionID,

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"telegram-bot-webhook/payments"
+	"telegram-bot-webhook/payments/money"
 )
 
 // maxFormBytes bounds a Pay or Decline form, which carries one token.
@@ -130,7 +131,7 @@ func checkoutRows(t *texts, c checkoutView) []row {
 		rows = append(rows, row{Label: t.description, Value: c.goodsDescription})
 	}
 	return append(rows,
-		row{Label: t.amount, Value: payments.FormatMoney(c.amountMinor, c.currency)},
+		row{Label: t.amount, Value: money.FormatMoney(c.amountMinor, c.currency)},
 		row{Label: t.order, Value: c.orderID})
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"telegram-bot-webhook/payments"
+	"telegram-bot-webhook/payments/money"
 )
 
 // text returns a bizContent value as a string: a JSON string as is, a
@@ -47,7 +48,7 @@ func (s *Server) prePay(env payments.Envelope, biz map[string]any) reply {
 	if len(orderID) > 64 {
 		return fail(CodeInvalidParameter, "merchantTransactionId is longer than 64 characters")
 	}
-	if _, err := payments.ParseAmount(text(biz, "amount"), text(biz, "currency")); err != nil {
+	if _, err := money.ParseAmount(text(biz, "amount"), text(biz, "currency")); err != nil {
 		return fail(CodeInvalidParameter, "amount: "+err.Error())
 	}
 	if _, err := netip.ParseAddr(text(biz, "shopperIP")); err != nil {
@@ -185,11 +186,11 @@ func (s *Server) newRefund(c *Checkout, bizContent string, biz map[string]any) (
 	if text(biz, "currency") != c.Currency {
 		return nil, fail(CodeRefundRejected, "refund currency differs from the transaction currency")
 	}
-	amount, err := payments.ParseAmount(text(biz, "amount"), c.Currency)
+	amount, err := money.ParseAmount(text(biz, "amount"), c.Currency)
 	if err != nil {
 		return nil, fail(CodeInvalidParameter, "amount: "+err.Error())
 	}
-	paid, err := payments.ParseAmount(c.Amount, c.Currency)
+	paid, err := money.ParseAmount(c.Amount, c.Currency)
 	if err != nil || c.refundedMinor+amount > paid {
 		return nil, fail(CodeRefundRejected, "refund amount exceeds the refundable amount")
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"telegram-bot-webhook/payments"
+	"telegram-bot-webhook/payments/money"
 	"telegram-bot-webhook/store"
 )
 
@@ -101,7 +102,7 @@ func newEvent(order *store.Order, requested *store.Refund, opts simulateOptions)
 	ev := &simulatedEvent{amountMinor: amount, fields: payments.NotificationFields{
 		NotifyType:            payments.NotifyRecharge,
 		Status:                payments.StatusSuccess,
-		Amount:                payments.FormatAmount(amount, currency),
+		Amount:                money.FormatAmount(amount, currency),
 		Currency:              currency,
 		MerchantTransactionID: order.MerchantTransactionID,
 		TransactionID:         transactionID,
@@ -136,7 +137,7 @@ func newEvent(order *store.Order, requested *store.Refund, opts simulateOptions)
 // order's amount.
 func eventAmount(order *store.Order, requested *store.Refund, opts simulateOptions, currency string) (int64, error) {
 	if opts.amount != "" {
-		amount, err := payments.ParseAmount(opts.amount, currency)
+		amount, err := money.ParseAmount(opts.amount, currency)
 		if err != nil {
 			return 0, fmt.Errorf("simulate: invalid --amount: %w", err)
 		}
@@ -144,7 +145,7 @@ func eventAmount(order *store.Order, requested *store.Refund, opts simulateOptio
 	}
 
 	if currency != order.Currency {
-		if _, ok := payments.CurrencyDigits(currency); !ok {
+		if _, ok := money.CurrencyDigits(currency); !ok {
 			return 0, fmt.Errorf("simulate: invalid --currency %q: use an ISO 4217 code such as USD", currency)
 		}
 		return 0, fmt.Errorf("simulate: --currency %s differs from the order's %s: give --amount in %s too",
@@ -161,7 +162,7 @@ func eventAmount(order *store.Order, requested *store.Refund, opts simulateOptio
 	if remaining <= 0 {
 		return 0, fmt.Errorf("simulate: order %s is refunded in full (%s), so the server would reject "+
 			"another refund: give --amount with --force to send one anyway and test that rejection",
-			order.MerchantTransactionID, payments.FormatMoney(order.RefundedMinor, currency))
+			order.MerchantTransactionID, money.FormatMoney(order.RefundedMinor, currency))
 	}
 	return remaining, nil
 }
@@ -181,14 +182,14 @@ func checkRefundLeft(order *store.Order, amount int64, currency string) error {
 	if left <= 0 {
 		return fmt.Errorf("simulate: order %s is refunded in full (%s), so the server would reject "+
 			"another refund: add --force to send it anyway and test that rejection",
-			order.MerchantTransactionID, payments.FormatMoney(order.RefundedMinor, currency))
+			order.MerchantTransactionID, money.FormatMoney(order.RefundedMinor, currency))
 	}
 	return fmt.Errorf("simulate: refund of %s is more than the %s left to refund on order %s "+
 		"(order amount %s, refunded %s), so the server would reject it: give --amount %s or less, "+
 		"or add --force to send it anyway and test that rejection",
-		payments.FormatMoney(amount, currency), payments.FormatMoney(left, currency),
-		order.MerchantTransactionID, payments.FormatMoney(order.AmountMinor, currency),
-		payments.FormatMoney(order.RefundedMinor, currency), payments.FormatAmount(left, currency))
+		money.FormatMoney(amount, currency), money.FormatMoney(left, currency),
+		order.MerchantTransactionID, money.FormatMoney(order.AmountMinor, currency),
+		money.FormatMoney(order.RefundedMinor, currency), money.FormatAmount(left, currency))
 }
 
 // build returns the signed notification body.
@@ -204,7 +205,7 @@ func (ev *simulatedEvent) build(s Settings) ([]byte, error) {
 func (ev *simulatedEvent) describe(p *linePrinter) {
 	f := ev.fields
 	p.printf("Sending %s %s for order %s: %s\n", f.NotifyType, f.Status, f.MerchantTransactionID,
-		payments.FormatMoney(ev.amountMinor, f.Currency))
+		money.FormatMoney(ev.amountMinor, f.Currency))
 	p.printf("  transactionId %s, requestId %s\n", f.TransactionID, f.RequestID)
 	if f.RefundID != "" {
 		p.printf("  refundId %s\n", f.RefundID)
